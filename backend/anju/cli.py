@@ -1,0 +1,49 @@
+"""``anju`` command line: what operators and scripts run beside the web app."""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+import click
+
+from anju import db
+from anju.config import ConfigError, Settings, load_settings
+from anju.logs import configure_logging
+
+logger = logging.getLogger(__name__)
+
+
+def _settings() -> Settings:
+    try:
+        settings = load_settings()
+    except ConfigError as error:
+        click.echo(f"configuration error: {error}", err=True)
+        sys.exit(2)
+    configure_logging(settings.log_level, settings.effective_log_format)
+    return settings
+
+
+@click.group()
+def main() -> None:
+    """Anju (安居) administration."""
+
+
+@main.command("ensure-indexes")
+def ensure_indexes() -> None:
+    """Create every collection and index (run once, before web workers start)."""
+    settings = _settings()
+    db.connect(settings)
+    made = db.ensure_indexes()
+    click.echo(f"indexes ensured on {len(made)} collections")
+
+
+@main.command("check-config")
+def check_config() -> None:
+    """Load the configuration and report problems, as production start-up does."""
+    settings = _settings()
+    click.echo(f"configuration is valid for env={settings.env}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,190 @@
+"""Configuration: defaults in code, ``ANJU_*`` environment overrides, typed.
+
+Settings are read once at start-up and are read-only afterwards. In production a
+missing or default secret stops the start with a message naming it; in dev the
+secrets are generated once under ``var/`` and reused on the next start.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import secrets
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+ENVIRONMENTS = ("dev", "test", "production")
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+# Secrets that must come from the environment (a KMS in production).
+SECRET_KEYS = (
+    "token_secret",
+    "id_encryption_keys",
+    "blind_index_key",
+    "code_signing_key",
+    "id_authority_secret",
+)
+
+
+class ConfigError(RuntimeError):
+    """The configuration cannot start Anju; the message names the key."""
+
+
+def _as_bool(raw: str) -> bool:
+    lowered = raw.strip().lower()
+    if lowered in ("1", "true", "yes", "on"):
+        return True
+    if lowered in ("0", "false", "no", "off"):
+        return False
+    raise ValueError(f"not a boolean: {raw!r}")
+
+
+@dataclass(frozen=True)
+class Settings:
+    env: str = "dev"
+    var_dir: Path = REPO_ROOT / "var"
+    public_url: str = "http://127.0.0.1:8000"
+
+    # Database. Empty means "use the embedded server that scripts/run starts".
+    mongodb_uri: str = ""
+    db_timeout_ms: int = 3000
+
+    # Logging.
+    log_level: str = "INFO"
+    log_format: str = ""  # "json" or "console"; empty picks by environment
+
+    # HTTP.
+    max_content_length: int = 2 * 1024 * 1024
+    upload_max_content_length: int = 20 * 1024 * 1024
+    idempotency_ttl_hours: int = 24
+
+    # Secrets (generated under var/ in dev and test, required in production).
+    token_secret: str = ""
+    id_encryption_keys: str = ""  # "kid:base64key,kid2:base64key"; first is current
+    blind_index_key: str = ""
+    code_signing_key: str = ""
+    id_authority_secret: str = ""
+
+    # Accounts and tokens.
+    access_token_minutes: int = 15
+    refresh_token_days: int = 30
+    sms_provider: str = "outbox"  # "outbox" writes to a collection (dev, test)
+    ratelimit_storage_uri: str = ""  # empty: the MongoDB database itself
+
+    # Remote parts. Empty means the embedded simulator or broker.
+    id_authority_url: str = ""
+    id_authority_timeout: float = 3.0
+    mqtt_url: str = ""
+
+    # Audit.
+    audit_retention_days: int = 180
+
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def is_production(self) -> bool:
+        return self.env == "production"
+
+    @property
+    def effective_log_format(self) -> str:
+        if self.log_format:
+            return self.log_format
+        return "json" if self.is_production else "console"
+
+    def id_keys(self) -> list[tuple[str, bytes]]:
+        """The ID-number encryption keys, the current one first."""
+        keys = []
+        for item in self.id_encryption_keys.split(","):
+            kid, _, encoded = item.strip().partition(":")
+            keys.append((kid, base64.b64decode(encoded)))
+        return keys
+
+
+def _convert(name: str, raw: str, annotation: str) -> Any:
+    try:
+        if annotation == "int":
+            return int(raw)
+        if annotation == "float":
+            return float(raw)
+        if annotation == "bool":
+            return _as_bool(raw)
+        if annotation == "Path":
+            return Path(raw)
+    except ValueError as error:
+        raise ConfigError(f"ANJU_{name.upper()}: {error}") from error
+    return raw
+
+
+def _generated_secrets(var_dir: Path) -> dict[str, str]:
+    """Secrets for dev and test: made once, kept under var/ (ignored by git)."""
+    path = var_dir / "secrets.json"
+    if path.exists():
+        return json.loads(path.read_text())
+
+    var_dir.mkdir(parents=True, exist_ok=True)
+    made = {
+        "token_secret": secrets.token_urlsafe(48),
+        "id_encryption_keys": "k1:"
+        + base64.b64encode(secrets.token_bytes(32)).decode(),
+        "blind_index_key": secrets.token_urlsafe(48),
+        "code_signing_key": secrets.token_urlsafe(48),
+        "id_authority_secret": secrets.token_urlsafe(32),
+    }
+    path.write_text(json.dumps(made, indent=2))
+    path.chmod(0o600)
+    return made
+
+
+def _check_secret(name: str, value: str) -> None:
+    if not value:
+        raise ConfigError(f"ANJU_{name.upper()} is required in production")
+    if len(value) < 32 or value.lower() in ("changeme", "secret", "dev"):
+        raise ConfigError(f"ANJU_{name.upper()} is too weak or a default value")
+
+
+def _check_id_keys(value: str) -> None:
+    try:
+        keys = Settings(id_encryption_keys=value).id_keys()
+    except ValueError as error:
+        raise ConfigError(f"ANJU_ID_ENCRYPTION_KEYS: {error}") from error
+
+    for kid, key in keys:
+        if not kid or len(key) != 32:
+            raise ConfigError(
+                "ANJU_ID_ENCRYPTION_KEYS: each key is 'kid:base64' of 32 bytes"
+            )
+
+
+def load_settings(environ: dict[str, str] | None = None, **overrides: Any) -> Settings:
+    """Build settings from defaults, the environment, then explicit overrides."""
+    environ = dict(os.environ if environ is None else environ)
+    values: dict[str, Any] = {}
+
+    for spec in fields(Settings):
+        if spec.name == "extra":
+            continue
+        raw = environ.get(f"ANJU_{spec.name.upper()}")
+        if raw is not None and raw != "":
+            values[spec.name] = _convert(spec.name, raw, str(spec.type))
+    values.update(overrides)
+
+    env = values.get("env", "dev")
+    if env not in ENVIRONMENTS:
+        raise ConfigError(f"ANJU_ENV must be one of {', '.join(ENVIRONMENTS)}")
+
+    if env == "production":
+        for name in SECRET_KEYS:
+            _check_secret(name, values.get(name, ""))
+        _check_id_keys(values["id_encryption_keys"])
+        if not values.get("mongodb_uri"):
+            raise ConfigError("ANJU_MONGODB_URI is required in production")
+    else:
+        var_dir = Path(values.get("var_dir", Settings.var_dir))
+        generated = _generated_secrets(var_dir)
+        for name in SECRET_KEYS:
+            values.setdefault(name, generated[name])
+        _check_id_keys(values["id_encryption_keys"])
+
+    return Settings(**values)

@@ -125,10 +125,8 @@ def start_id_authority(
 ) -> Service:
     from anju.identity.simulator import start_in_subprocess
 
-    port = free_port()
-    process, url = start_in_subprocess(
-        "127.0.0.1", port, secret, seed, size, test_controls
-    )
+    # Port 0: the simulator binds a free port itself and names it when ready.
+    process, url = start_in_subprocess("127.0.0.1", 0, secret, seed, size, test_controls)
     return Service("id-authority", process, url)
 
 

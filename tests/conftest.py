@@ -3,17 +3,21 @@ simulator per session, a clean database per test, an app and its client."""
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
+import requests
 from flask import Flask
 from flask.testing import FlaskClient
 
 from anju import create_app, db
 from anju.config import Settings, load_settings
-from anju.devstack import Service, start_database
+from anju.devstack import Service, start_database, start_id_authority
+from anju.identity import contract
 
 
 @pytest.fixture(scope="session")
@@ -37,13 +41,63 @@ def database(var_dir: Path) -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
-def settings(var_dir: Path, database: str) -> Settings:
+def base_settings(var_dir: Path, database: str) -> Settings:
     return load_settings(
         environ={},
         env="test",
         var_dir=var_dir,
         mongodb_uri=database,
         log_level="INFO",
+    )
+
+
+class Authority:
+    """The running ID authority simulator, with its signed test controls."""
+
+    def __init__(self, service: Service, secret: str) -> None:
+        self.service = service
+        self.url = service.url
+        self.secret = secret
+
+    def send(self, path: str, payload: dict | None = None) -> requests.Response:
+        body = b"" if payload is None else json.dumps(payload).encode()
+        method = "GET" if payload is None else "POST"
+        headers = contract.signed_headers(self.secret, body)
+        return requests.request(
+            method, self.url + path, data=body, headers=headers, timeout=5
+        )
+
+    def set_mode(self, down: bool = False, delay_ms: int = 0) -> None:
+        answer = self.send("/_sim/mode", {"down": down, "delay_ms": delay_ms})
+        assert answer.status_code == 200, answer.text
+
+    def add_citizen(self, name: str, id_number: str) -> None:
+        answer = self.send("/_sim/citizens", {"name": name, "id_number": id_number})
+        assert answer.status_code == 201, answer.text
+
+
+@pytest.fixture(scope="session")
+def id_authority(base_settings: Settings, var_dir: Path) -> Iterator[Authority]:
+    service = start_id_authority(
+        var_dir, base_settings.id_authority_secret, 7, 500, test_controls=True
+    )
+    try:
+        yield Authority(service, base_settings.id_authority_secret)
+    finally:
+        service.stop()
+
+
+@pytest.fixture
+def authority(id_authority: Authority) -> Iterator[Authority]:
+    """The simulator, back to answering promptly after each test."""
+    yield id_authority
+    id_authority.set_mode(down=False, delay_ms=0)
+
+
+@pytest.fixture(scope="session")
+def settings(base_settings: Settings, id_authority: Authority) -> Settings:
+    return replace(
+        base_settings, id_authority_url=id_authority.url, id_authority_timeout=1.0
     )
 
 

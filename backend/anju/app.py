@@ -14,6 +14,7 @@ from werkzeug.exceptions import UnsupportedMediaType
 
 from anju import db, web
 from anju.common import errors
+from anju.common.crypto import init_keyring
 from anju.config import Settings, load_settings
 from anju.logs import configure_logging, request_id_var
 
@@ -27,6 +28,9 @@ BODY_TYPES = ("application/json", "multipart/form-data")
 # Domain blueprints, in the order they appear in the API document.
 BLUEPRINTS: list[str] = [
     "anju.health.routes",
+    "anju.accounts.routes",
+    "anju.areas.routes",
+    "anju.people.routes",
 ]
 
 
@@ -101,6 +105,7 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
     app.config["TESTING"] = settings.env == "test"
     app.json.ensure_ascii = False  # type: ignore[attr-defined]  # readable Chinese
 
+    init_keyring(settings)
     api = Api(app)
     errors.init_app(app)
     app.before_request(_begin_request)

@@ -47,3 +47,18 @@ def check_config() -> None:
 
 if __name__ == "__main__":
     main()
+
+
+@main.command("seed")
+@click.option("--scale", type=int, default=None, help="Synthetic people to make.")
+def seed_command(scale: int | None) -> None:
+    """Seed the demo district (idempotent)."""
+    from anju.app import create_app
+    from anju.seed import seed, write_demo_accounts
+
+    settings = _settings()
+    app = create_app(settings)
+    with app.app_context():
+        accounts = seed(settings, scale)
+    path = write_demo_accounts(accounts, settings.var_dir)
+    click.echo(f"demo data ready; accounts in {path}")

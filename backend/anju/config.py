@@ -76,6 +76,9 @@ class Settings:
     # Remote parts. Empty means the embedded simulator or broker.
     id_authority_url: str = ""
     id_authority_timeout: float = 3.0
+    # First wait before asking the ID authority again; doubles up to an hour.
+    id_check_retry_seconds: int = 15
+    worker_interval_seconds: float = 2.0
     mqtt_url: str = ""
 
     # Audit.

@@ -26,6 +26,14 @@ logger = logging.getLogger(__name__)
 # Every module that declares documents; ensure_indexes imports them all.
 MODEL_MODULES: list[str] = [
     "anju.common.idempotency",
+    "anju.common.ratelimit",
+    "anju.audit.models",
+    "anju.areas.models",
+    "anju.accounts.models",
+    "anju.people.models",
+    "anju.patrol.models",
+    "anju.venues.models",
+    "anju.housing.models",
 ]
 
 ALIAS = "default"

@@ -126,7 +126,9 @@ def start_id_authority(
     from anju.identity.simulator import start_in_subprocess
 
     # Port 0: the simulator binds a free port itself and names it when ready.
-    process, url = start_in_subprocess("127.0.0.1", 0, secret, seed, size, test_controls)
+    process, url = start_in_subprocess(
+        "127.0.0.1", 0, secret, seed, size, test_controls
+    )
     return Service("id-authority", process, url)
 
 

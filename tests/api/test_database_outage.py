@@ -4,9 +4,10 @@ recovers by itself when the database returns, without a restart."""
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from pathlib import Path
 
-from anju import create_app
+from anju import create_app, db
 from anju.config import Settings
 from anju.devstack import free_port, start_database
 
@@ -15,9 +16,7 @@ def test_database_outage_is_503_then_recovers(settings: Settings, tmp_path: Path
     port = free_port()
     data = tmp_path / "db"
     database = start_database(data, port)
-    app = create_app(
-        Settings(**{**settings.__dict__, "mongodb_uri": database.url, "db_timeout_ms": 800})
-    )
+    app = create_app(replace(settings, mongodb_uri=database.url, db_timeout_ms=800))
     client = app.test_client()
 
     try:
@@ -41,3 +40,4 @@ def test_database_outage_is_503_then_recovers(settings: Settings, tmp_path: Path
         assert client.get("/api/v1/status").status_code == 200
     finally:
         database.stop()
+        db.connect(settings)  # the rest of the session uses the shared database

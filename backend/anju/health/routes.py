@@ -8,6 +8,7 @@ from flask_smorest import Blueprint as ApiBlueprint
 from marshmallow import Schema, fields
 
 from anju import db
+from anju.accounts.authz import public
 from anju.app_version import VERSION
 from anju.common.errors import Unavailable
 
@@ -44,6 +45,7 @@ def readyz():
 
 @blp.route("")
 class Status(MethodView):
+    @public
     @blp.response(200, StatusSchema)
     def get(self):
         """The API is up and its database answers."""

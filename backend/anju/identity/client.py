@@ -119,7 +119,7 @@ def _read_answer(request_id: str, response: requests.Response) -> Check:
         return _unavailable(request_id, "answer has no known result and reference")
 
     verdict = Verdict(result)
-    logger.info(
+    logger.debug(
         "identity checked",
         extra={"request_id": request_id, "verdict": verdict, "reference": reference},
     )

@@ -1,0 +1,54 @@
+"""Person: one per real person, found by the blind index of their ID number."""
+
+from __future__ import annotations
+
+import mongoengine as me
+
+from anju.db import Document
+
+VERIFICATION_STATES = ("pending", "match", "mismatch", "not_found")
+CHANNELS = ("self_scan", "operator", "area_admin", "officer", "import")
+
+
+class Verification(me.EmbeddedDocument):
+    """The ID authority's answer (人证一致), or that it is still awaited."""
+
+    state = me.StringField(choices=VERIFICATION_STATES, default="pending")
+    reference = me.StringField()
+    checked_at = me.DateTimeField()
+    attempts = me.IntField(default=0)
+    next_check_at = me.DateTimeField()
+
+
+class Person(Document):
+    name = me.StringField(required=True, max_length=50)
+    id_number_encrypted = me.StringField(required=True)
+    id_number_index = me.StringField(required=True)
+    id_number_masked = me.StringField(required=True)
+    phone_encrypted = me.StringField()
+    phone_index = me.StringField()
+    phone_masked = me.StringField()
+
+    # Derived from the ID number.
+    birth_date = me.DateField(required=True)
+    gender = me.StringField(choices=("male", "female"), required=True)
+    region_code = me.StringField(required=True)
+    region_name = me.StringField()
+
+    verification = me.EmbeddedDocumentField(Verification, default=Verification)
+    scope_keys = me.ListField(me.StringField())
+    channel = me.StringField(choices=CHANNELS)
+    created_by = me.StringField()
+    created_at = me.DateTimeField(required=True)
+    updated_at = me.DateTimeField()
+
+    meta = {
+        "collection": "people",
+        "indexes": [
+            {"fields": ["id_number_index"], "unique": True},
+            "phone_index",
+            "name",
+            "scope_keys",
+            ("verification.state", "verification.next_check_at"),
+        ],
+    }

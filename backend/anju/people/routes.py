@@ -1,0 +1,131 @@
+"""People: supplementary entries, lists, exact search and revealing a number."""
+
+from __future__ import annotations
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from anju.accounts.authz import current_actor, requires, scoped
+from anju.areas.models import Area
+from anju.common.errors import NotFound
+from anju.common.idempotency import idempotent
+from anju.common.schemas import PageQuery, object_id_or_404
+from anju.patrol.models import Alert
+from anju.people import schemas, service
+
+URL_PREFIX = ""
+
+blp = Blueprint("people", __name__, description="People and their identity checks")
+
+
+@blp.route("/people")
+class People(MethodView):
+    @requires("people.read")
+    @blp.arguments(schemas.PeopleQuery, location="query")
+    @blp.response(200, schemas.PeoplePage)
+    def get(self, query):
+        """People within my scope, newest first (each look is audited)."""
+        page, cursor = service.list_people(
+            current_actor(),
+            verification=query.get("verification"),
+            cursor=query.get("cursor"),
+            limit=query["limit"],
+        )
+        return {"items": page, "next_cursor": cursor}
+
+    @requires("people.create")
+    @idempotent
+    @blp.arguments(schemas.PersonCreate)
+    @blp.response(201, schemas.PersonView)
+    def post(self, data):
+        """Register a person in an area of mine (a supplementary entry); an ID
+        number already known links to that person. The ID check follows."""
+        actor = current_actor()
+        area = Area.objects(id=data["area_id"]).first()
+        if area is None or not set(area.scope_keys()) & set(
+            actor.scope_keys("people.create")
+        ):
+            raise NotFound()
+
+        channel = actor.role_for("people.create")
+        registration = service.register_person(
+            name=data["name"],
+            id_number=data["id_number"],
+            phone=data.get("phone"),
+            scope_keys=area.scope_keys(),
+            channel=channel if channel in ("officer", "area_admin") else "operator",
+            actor=actor,
+        )
+        return registration.person
+
+
+@blp.route("/people/search")
+class PeopleSearch(MethodView):
+    @requires("people.search")
+    @blp.arguments(schemas.PersonSearch)
+    @blp.response(200, schemas.PeoplePage)
+    def post(self, data):
+        """Exact search by name, phone or ID number (sent in the body, so it
+        stays out of URLs and proxy logs)."""
+        found = service.search_people(
+            current_actor(),
+            **{key: data.get(key) for key in ("name", "phone", "id_number")},
+        )
+        return {"items": found, "next_cursor": None}
+
+
+@blp.route("/people/<string:person_id>")
+class PersonItem(MethodView):
+    @requires("people.read")
+    @blp.response(200, schemas.PersonView)
+    def get(self, person_id):
+        """One person within my scope, masked."""
+        return service.get_person(current_actor(), person_id)
+
+
+@blp.route("/people/<string:person_id>/reveal")
+class PersonReveal(MethodView):
+    @requires("people.reveal")
+    @blp.arguments(schemas.RevealRequest)
+    @blp.response(200, schemas.RevealedNumber)
+    def post(self, data, person_id):
+        """The full ID number, for a stated purpose; rate-limited and audited."""
+        number = service.reveal_id_number(current_actor(), person_id, data["purpose"])
+        return {"id_number": number}
+
+
+@blp.route("/me/person")
+class OwnPerson(MethodView):
+    @requires("self")
+    @blp.response(200, schemas.OwnPersonView)
+    def get(self):
+        """My own person record (my phone shown in full to me only)."""
+        person = service.own_person(current_actor())
+        if person is None:
+            raise NotFound()
+        return {
+            **{name: getattr(person, name) for name in schemas.PersonView().fields},
+            "phone": service.own_phone(person),
+        }
+
+
+@blp.route("/alerts")
+class Alerts(MethodView):
+    @requires("alerts.read")
+    @blp.arguments(PageQuery, location="query")
+    @blp.response(200, schemas.AlertPage)
+    def get(self, query):
+        """Open alerts in my jurisdiction, newest first."""
+        alerts = scoped(Alert, "alerts.read").filter(state="open")
+        if query.get("cursor"):
+            alerts = alerts.filter(id__lt=object_id_or_404(query["cursor"]))
+        page = list(alerts.order_by("-id").limit(query["limit"] + 1))
+        more = len(page) > query["limit"]
+        page = page[: query["limit"]]
+        return {
+            "items": [
+                {**a.to_mongo().to_dict(), "id": str(a.id), "person": str(a.person)}
+                for a in page
+            ],
+            "next_cursor": str(page[-1].id) if more else None,
+        }

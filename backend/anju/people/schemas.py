@@ -1,0 +1,73 @@
+from __future__ import annotations
+
+from marshmallow import fields, validate
+
+from anju.common.schemas import InputSchema, ObjectIdString, OutputSchema
+from anju.people.models import VERIFICATION_STATES
+
+
+class PersonCreate(InputSchema):
+    name = fields.String(required=True, validate=validate.Length(min=1, max=50))
+    id_number = fields.String(required=True, validate=validate.Length(min=1, max=40))
+    phone = fields.String(validate=validate.Length(min=1, max=20))
+    area_id = ObjectIdString(required=True)
+
+
+class PersonSearch(InputSchema):
+    name = fields.String(validate=validate.Length(min=1, max=50))
+    phone = fields.String(validate=validate.Length(min=1, max=20))
+    id_number = fields.String(validate=validate.Length(min=1, max=40))
+
+
+class PeopleQuery(InputSchema):
+    cursor = ObjectIdString()
+    limit = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
+    verification = fields.String(validate=validate.OneOf(VERIFICATION_STATES))
+
+
+class RevealRequest(InputSchema):
+    purpose = fields.String(required=True, validate=validate.Length(min=4, max=200))
+
+
+class VerificationView(OutputSchema):
+    state = fields.String()
+    checked_at = fields.DateTime(allow_none=True)
+
+
+class PersonView(OutputSchema):
+    id = fields.String()
+    name = fields.String()
+    id_number_masked = fields.String()
+    phone_masked = fields.String(allow_none=True)
+    birth_date = fields.Date()
+    gender = fields.String()
+    region_name = fields.String(allow_none=True)
+    verification = fields.Nested(VerificationView)
+    channel = fields.String(allow_none=True)
+    created_at = fields.DateTime()
+
+
+class OwnPersonView(PersonView):
+    phone = fields.String(allow_none=True)
+
+
+class PeoplePage(OutputSchema):
+    items = fields.List(fields.Nested(PersonView))
+    next_cursor = fields.String(allow_none=True)
+
+
+class RevealedNumber(OutputSchema):
+    id_number = fields.String()
+
+
+class AlertView(OutputSchema):
+    id = fields.String()
+    kind = fields.String()
+    person = fields.String()
+    state = fields.String()
+    created_at = fields.DateTime()
+
+
+class AlertPage(OutputSchema):
+    items = fields.List(fields.Nested(AlertView))
+    next_cursor = fields.String(allow_none=True)

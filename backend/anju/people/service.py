@@ -1,0 +1,409 @@
+"""People: registering a person once per ID number, checking them against the
+ID authority, and every look at their data, audited.
+
+A valid submission is stored as pending before the authority is asked; the
+answer, when it comes, updates the record. When the authority is unavailable
+the worker asks again with back-off, and nobody has to do anything.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from bson import ObjectId
+from flask import current_app, has_app_context
+from mongoengine import NotUniqueError
+from pymongo.errors import DuplicateKeyError
+
+from anju.accounts.authz import Actor, scoped, scoped_get
+from anju.audit.service import AuditActor, record
+from anju.common import ratelimit
+from anju.common.crypto import keyring
+from anju.common.errors import InvalidInput, field_error
+from anju.common.idnumber import (
+    IdNumberError,
+    IdNumberFacts,
+    mask_id_number,
+    parse_id_number,
+)
+from anju.common.phone import PhoneError, mask_phone, normalize_phone
+from anju.config import Settings
+from anju.identity.client import IdAuthority, Verdict
+from anju.patrol.models import Alert
+from anju.people import messages  # noqa: F401  (registers the texts)
+from anju.people.models import Person, Verification
+
+logger = logging.getLogger(__name__)
+
+RETRY_MAX = timedelta(hours=1)
+REVEAL_LIMIT = ratelimit.Limit("reveal-account-hour", 20, 3600)
+ID_CONTEXT = "person.id_number"
+PHONE_CONTEXT = "person.phone"
+
+
+@dataclass(frozen=True)
+class Registration:
+    person: Person
+    created: bool
+
+
+def audit_actor(
+    actor: Actor | None, permission: str = "people.read"
+) -> AuditActor | None:
+    if actor is None:
+        return None
+    return AuditActor(actor.account_id, actor.role_for(permission), actor.organization)
+
+
+def _is_self(actor: Actor | None, person_id: Any) -> bool:
+    return actor is not None and actor.person_id == str(person_id)
+
+
+# --- registering
+
+
+def parse_identity(name: str, id_number: str, phone: str | None) -> tuple:
+    errors: dict[str, list[dict[str, str]]] = {}
+    facts = None
+    normalized_phone = None
+
+    try:
+        facts = parse_id_number(id_number)
+    except IdNumberError as error:
+        errors.update(field_error("id_number", error.key).errors)
+    if phone:
+        try:
+            normalized_phone = normalize_phone(phone)
+        except PhoneError as error:
+            errors.update(field_error("phone", error.key).errors)
+    if not name.strip():
+        errors.update(field_error("name", "field.required").errors)
+
+    if errors:
+        raise InvalidInput(errors=errors)
+    return facts, normalized_phone
+
+
+def register_person(
+    *,
+    name: str,
+    id_number: str,
+    phone: str | None,
+    scope_keys: list[str],
+    channel: str,
+    actor: Actor | None,
+    check_now: bool = True,
+) -> Registration:
+    """Store the person (or link to the one with this ID number), then ask the
+    ID authority; its answer never decides whether the record is kept."""
+    facts, phone = parse_identity(name, id_number, phone)
+    ring = keyring()
+    index = ring.blind_index(facts.number, "id_number")
+
+    existing = Person.objects(id_number_index=index).first()
+    if existing is None:
+        person = new_person(
+            name.strip(),
+            facts,
+            phone,
+            scope_keys,
+            channel,
+            actor.account_id if actor else None,
+        )
+        try:
+            person.save(force_insert=True)
+        except (NotUniqueError, DuplicateKeyError):
+            # Registered by someone else a moment ago: link to that record.
+            existing = Person.objects(id_number_index=index).first()
+
+    if existing is not None:
+        person = _link(existing, scope_keys, phone)
+        created = False
+    else:
+        created = True
+
+    record(
+        "person.create" if created else "person.link",
+        actor=audit_actor(actor, "people.create"),
+        resource_type="person",
+        resource_id=str(person.id),
+        subject_person=str(person.id),
+        details={"channel": channel, "self": _is_self(actor, person.id)},
+    )
+    if check_now and (created or person.verification.state == "pending"):
+        verify_person(person, name=name.strip(), id_number=facts.number)
+        person.reload()
+    return Registration(person, created)
+
+
+def new_person(
+    name: str,
+    facts: IdNumberFacts,
+    phone: str | None,
+    scope_keys: list[str],
+    channel: str,
+    created_by: str | None,
+) -> Person:
+    """A new, unsaved person, pending its ID check."""
+    ring = keyring()
+    person_id = ObjectId()
+    now = datetime.now(UTC)
+    person = Person(
+        id=person_id,
+        name=name,
+        id_number_encrypted=ring.encrypt(facts.number, ID_CONTEXT),
+        id_number_index=ring.blind_index(facts.number, "id_number"),
+        id_number_masked=mask_id_number(facts.number),
+        birth_date=facts.birth_date,
+        gender=facts.gender,
+        region_code=facts.region_code,
+        region_name=facts.region_name,
+        verification=Verification(state="pending", next_check_at=now),
+        scope_keys=sorted({f"person:{person_id}", *scope_keys}),
+        channel=channel,
+        created_by=created_by,
+        created_at=now,
+        updated_at=now,
+    )
+    _set_phone(person, phone)
+    return person
+
+
+def _set_phone(person: Person, phone: str | None) -> None:
+    if phone:
+        ring = keyring()
+        person.phone_encrypted = ring.encrypt(phone, PHONE_CONTEXT)
+        person.phone_index = ring.blind_index(phone, "phone")
+        person.phone_masked = mask_phone(phone)
+
+
+def _link(person: Person, scope_keys: list[str], phone: str | None) -> Person:
+    update: dict[str, Any] = {
+        "add_to_set__scope_keys": scope_keys,
+        "set__updated_at": datetime.now(UTC),
+    }
+    if phone and not person.phone_index:
+        _set_phone(person, phone)
+        update.update(
+            set__phone_encrypted=person.phone_encrypted,
+            set__phone_index=person.phone_index,
+            set__phone_masked=person.phone_masked,
+        )
+    Person.objects(id=person.id).update_one(**update)
+    return Person.objects(id=person.id).first()
+
+
+# --- the ID authority
+
+
+def authority(settings: Settings | None = None) -> IdAuthority:
+    """One client per thread (a requests session is not shared across threads)."""
+    if settings is None and has_app_context():
+        settings = current_app.config["ANJU"]
+    clients = _local.__dict__.setdefault("clients", {})
+    key = (settings.id_authority_url, settings.id_authority_secret)
+    if key not in clients:
+        clients[key] = IdAuthority(
+            settings.id_authority_url,
+            settings.id_authority_secret,
+            settings.id_authority_timeout,
+        )
+    return clients[key]
+
+
+_local = threading.local()
+
+
+def verify_person(
+    person: Person,
+    *,
+    name: str | None = None,
+    id_number: str | None = None,
+    settings: Settings | None = None,
+) -> str:
+    """Ask the authority once; record the answer or schedule the next try."""
+    settings = settings or current_app.config["ANJU"]
+    if not settings.id_authority_url:
+        _schedule_retry(person, settings)
+        return "pending"
+
+    name = name or person.name
+    id_number = id_number or keyring().decrypt(person.id_number_encrypted, ID_CONTEXT)
+    check = authority(settings).check(name, id_number, request_id=str(person.id))
+
+    if check.verdict is Verdict.UNAVAILABLE:
+        logger.info("id check unavailable", extra={"person_id": str(person.id)})
+        _schedule_retry(person, settings)
+        return "pending"
+
+    now = datetime.now(UTC)
+    Person.objects(id=person.id).update_one(
+        set__verification__state=check.verdict.value,
+        set__verification__reference=check.reference,
+        set__verification__checked_at=now,
+        inc__verification__attempts=1,
+        unset__verification__next_check_at=True,
+    )
+    record(
+        "person.verified",
+        actor=None,
+        resource_type="person",
+        resource_id=str(person.id),
+        subject_person=str(person.id),
+        details={"result": check.verdict.value},
+    )
+    if check.verdict in (Verdict.MISMATCH, Verdict.NOT_FOUND):
+        _raise_alert(person, check.verdict)
+    logger.debug(
+        "id check answered",
+        extra={"person_id": str(person.id), "result": check.verdict.value},
+    )
+    return check.verdict.value
+
+
+def _schedule_retry(person: Person, settings: Settings) -> None:
+    attempts = (person.verification.attempts or 0) + 1
+    first = timedelta(seconds=settings.id_check_retry_seconds)
+    delay = min(first * 2 ** min(attempts - 1, 12), RETRY_MAX)
+    Person.objects(id=person.id).update_one(
+        set__verification__state="pending",
+        set__verification__attempts=attempts,
+        set__verification__next_check_at=datetime.now(UTC) + delay,
+    )
+
+
+def _raise_alert(person: Person, verdict: Verdict) -> None:
+    kind = "id_mismatch" if verdict is Verdict.MISMATCH else "id_not_found"
+    fresh = Person.objects(id=person.id).only("scope_keys").first()
+    Alert(
+        kind=kind,
+        person=person.id,
+        resource_type="person",
+        resource_id=str(person.id),
+        scope_keys=[key for key in fresh.scope_keys if not key.startswith("person:")],
+        created_at=datetime.now(UTC),
+    ).save()
+
+
+def verify_pending(settings: Settings, limit: int = 50) -> int:
+    """The worker's job: ask again for people whose check is due."""
+    due = (
+        Person.objects(
+            verification__state="pending",
+            verification__next_check_at__lte=datetime.now(UTC),
+        )
+        .order_by("verification.next_check_at")
+        .limit(limit)
+    )
+    answered = 0
+    for person in due:
+        if verify_person(person, settings=settings) == "pending":
+            break  # the authority is unavailable: the rest wait their turn
+        answered += 1
+    return answered
+
+
+# --- reading, always within scope, always audited
+
+
+def get_person(actor: Actor, person_id: str, purpose: str | None = None) -> Person:
+    person = scoped_get(Person, "people.read", person_id)
+    _audit_read(actor, person, "person.read", purpose)
+    return person
+
+
+def _audit_read(
+    actor: Actor, person: Person, action: str, purpose: str | None = None
+) -> None:
+    if _is_self(actor, person.id):
+        return
+    record(
+        action,
+        actor=audit_actor(actor),
+        resource_type="person",
+        resource_id=str(person.id),
+        subject_person=str(person.id),
+        purpose=purpose,
+    )
+
+
+def list_people(
+    actor: Actor, *, verification: str | None, cursor: str | None, limit: int
+) -> tuple[list[Person], str | None]:
+    query = scoped(Person, "people.read", actor)
+    if verification:
+        query = query.filter(verification__state=verification)
+    if cursor:
+        try:
+            query = query.filter(id__lt=ObjectId(cursor))
+        except Exception:
+            raise field_error("cursor", "field.invalid") from None
+
+    page = list(query.order_by("-id").limit(limit + 1))
+    more = len(page) > limit
+    page = page[:limit]
+    for person in page:
+        _audit_read(actor, person, "person.list")
+    return page, (str(page[-1].id) if more else None)
+
+
+def search_people(
+    actor: Actor, *, name: str | None, phone: str | None, id_number: str | None
+) -> list[Person]:
+    """Exact search by name, phone or ID number (the last two by blind index)."""
+    query = scoped(Person, "people.search", actor)
+    ring = keyring()
+
+    if id_number:
+        try:
+            number = parse_id_number(id_number).number
+        except IdNumberError as error:
+            raise field_error("id_number", error.key) from None
+        query = query.filter(id_number_index=ring.blind_index(number, "id_number"))
+    if phone:
+        try:
+            normalized = normalize_phone(phone)
+        except PhoneError as error:
+            raise field_error("phone", error.key) from None
+        query = query.filter(phone_index=ring.blind_index(normalized, "phone"))
+    if name:
+        query = query.filter(name=name.strip())
+    if not (id_number or phone or name):
+        raise field_error("name", "people.search_empty")
+
+    found = list(query.limit(50))
+    for person in found:
+        _audit_read(actor, person, "person.search")
+    return found
+
+
+def reveal_id_number(actor: Actor, person_id: str, purpose: str) -> str:
+    """An officer sees one full ID number, for a stated purpose, audited."""
+    ratelimit.hit(REVEAL_LIMIT, actor.account_id)
+    person = scoped_get(Person, "people.reveal", person_id)
+
+    record(
+        "person.reveal",
+        actor=audit_actor(actor, "people.reveal"),
+        resource_type="person",
+        resource_id=str(person.id),
+        subject_person=str(person.id),
+        purpose=purpose,
+    )
+    return keyring().decrypt(person.id_number_encrypted, ID_CONTEXT)
+
+
+def own_person(actor: Actor) -> Person | None:
+    if not actor.person_id:
+        return None
+    return Person.objects(id=actor.person_id).first()
+
+
+def own_phone(person: Person) -> str | None:
+    if not person.phone_encrypted:
+        return None
+    return keyring().decrypt(person.phone_encrypted, PHONE_CONTEXT)

@@ -1,0 +1,280 @@
+"""The demo district: what ``scripts/run`` shows a new user, and, with
+``--scale``, the synthetic data the benchmarks use.
+
+A market zone (a commercial city with a few hundred stalls), an open-village
+zone (8 villages with rented rooms, about 1,400 in all) and a closed community,
+with synthetic people drawn from the same population the ID authority simulator
+holds, so their checks match. Running it again adds nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pyotp
+from bson import ObjectId
+
+from anju.accounts.models import Account, Grant
+from anju.accounts.service import create_account, phone_index
+from anju.areas.models import Area
+from anju.areas.service import create_area
+from anju.common.crypto import keyring
+from anju.common.idnumber import parse_id_number
+from anju.config import Settings
+from anju.housing.models import Property, Room
+from anju.identity.population import synthetic_population
+from anju.people.models import Person
+from anju.people.service import new_person
+from anju.venues.models import Venue
+
+logger = logging.getLogger(__name__)
+
+POPULATION_SEED = 7
+DEMO_PASSWORD = "anju-demo-2026"  # noqa: S105 (printed demo login, dev only)
+DISTRICT = "安居区"
+VILLAGES = ("东村", "西村", "南村", "北村", "前进村", "新塘村", "石门村", "沙溪村")
+MARKET_SECTIONS = ("服装区", "小商品区", "五金区", "食品区")
+COMMUNITIES = ("阳光花园", "锦绣家园")
+STALLS_PER_SECTION = 75
+ROOMS_PER_VILLAGE = 175
+DEMO_PEOPLE = 600
+
+
+@dataclass
+class DemoAccount:
+    label: str
+    phone: str
+    login: str
+
+
+def _area(name: str, kind: str, parent: Area | None, zone_kind: str | None = None):
+    found = Area.objects(name=name, parent=parent.id if parent else None).first()
+    if found:
+        return found
+    data = {"name": name, "kind": kind, "parent_id": str(parent.id) if parent else None}
+    if zone_kind:
+        data["zone_kind"] = zone_kind
+    return create_area(None, data)
+
+
+def _tree() -> dict[str, Area]:
+    district = _area(DISTRICT, "district", None)
+    market = _area("国际商贸城", "zone", district, "market")
+    village_zone = _area("城中村片区", "zone", district, "open_village")
+    closed = _area("封闭小区片区", "zone", district, "closed_community")
+
+    areas = {
+        "district": district,
+        "market": market,
+        "villages": village_zone,
+        "closed": closed,
+    }
+    for name in MARKET_SECTIONS:
+        areas[name] = _area(name, "market_section", market)
+    for name in VILLAGES:
+        village = _area(name, "village", village_zone)
+        areas[name] = village
+        for number in range(1, 4):
+            _area(f"{name}{number}栋", "building", village)
+    for name in COMMUNITIES:
+        community = _area(name, "community", closed)
+        areas[name] = community
+        for number in range(1, 3):
+            _area(f"{name}{number}幢", "building", community)
+    return areas
+
+
+def _stalls(areas: dict[str, Area], operator: ObjectId | None) -> int:
+    if Venue.objects.count():
+        return 0
+
+    now = datetime.now(UTC)
+    venues = []
+    for section in MARKET_SECTIONS:
+        area = areas[section]
+        for number in range(1, STALLS_PER_SECTION + 1):
+            venue_id = ObjectId()
+            venues.append(
+                Venue(
+                    id=venue_id,
+                    name=f"{section}{number:03d}号铺",
+                    kind="stall_shop",
+                    area=area.id,
+                    address=f"国际商贸城{section}{number:03d}号",
+                    operator=operator if number == 1 else None,
+                    expected_headcount=random.randint(1, 4),  # noqa: S311 (demo data)
+                    scope_keys=[*area.scope_keys(), f"venue:{venue_id}"],
+                    created_at=now,
+                ).to_mongo()
+            )
+    Venue._get_collection().insert_many(venues)
+    return len(venues)
+
+
+def _rooms(areas: dict[str, Area], landlord: ObjectId | None) -> int:
+    if Room.objects.count():
+        return 0
+
+    now = datetime.now(UTC)
+    made = 0
+    for index, name in enumerate(VILLAGES):
+        area = areas[name]
+        rooms = []
+        for house in range(1, ROOMS_PER_VILLAGE // 25 + 1):
+            property_id = ObjectId()
+            keys = [*area.scope_keys(), f"property:{property_id}"]
+            Property(
+                id=property_id,
+                name=f"{name}{house}号出租屋",
+                address=f"{name}{house}号",
+                area=area.id,
+                landlord=landlord if (index, house) == (0, 1) else None,
+                scope_keys=keys,
+                created_at=now,
+            ).save(force_insert=True)
+            for number in range(1, 26):
+                rooms.append(
+                    Room(
+                        property=property_id,
+                        number=f"{(number - 1) // 5 + 1}{(number - 1) % 5 + 1:02d}",
+                        floor=(number - 1) // 5 + 1,
+                        capacity=random.choice((1, 2, 2, 4)),  # noqa: S311 (demo data)
+                        scope_keys=keys,
+                    ).to_mongo()
+                )
+        Room._get_collection().insert_many(rooms)
+        made += len(rooms)
+    return made
+
+
+def _staff(
+    areas: dict[str, Area], var_dir: Path, operator_scope: tuple[str, ObjectId] | None
+) -> list[DemoAccount]:
+    plan = [
+        ("系统管理员 sysadmin", "13900000001", "sysadmin", None, "安居区公安分局"),
+        (
+            "社区民警 officer",
+            "13900000002",
+            "officer",
+            areas["villages"],
+            "城中村警务室",
+        ),
+        (
+            "市场管理 area admin",
+            "13900000003",
+            "area_admin",
+            areas["market"],
+            "商贸城管委会",
+        ),
+        ("商户/房东 operator", "13900000004", "operator", None, None),
+    ]
+    made = []
+    for label, phone, role, area, organization in plan:
+        account = Account.objects(phone_index=phone_index(phone)).first()
+        secret = None
+        if account is None:
+            grant = Grant(role=role)
+            if area is not None:
+                grant = Grant(
+                    role=role, scope_kind="area", scope_id=area.id, scope_name=area.name
+                )
+            account = create_account(
+                phone,
+                [grant],
+                password=DEMO_PASSWORD,
+                display_name=label.split()[0],
+                organization=organization,
+            )
+            if role in ("officer", "sysadmin"):
+                secret = pyotp.random_base32()
+                account.update(
+                    set__totp_secret_encrypted=keyring().encrypt(secret, "totp"),
+                    set__totp_enabled=True,
+                )
+        login = f"password {DEMO_PASSWORD}"
+        if secret:
+            login += f", TOTP secret {secret} (add it to an authenticator app)"
+        made.append(DemoAccount(label, phone, login))
+    return made
+
+
+def _people(areas: dict[str, Area], count: int, batch: int = 1000) -> int:
+    population = synthetic_population(POPULATION_SEED, count)
+    places = [areas[name] for name in (*VILLAGES, *MARKET_SECTIONS, *COMMUNITIES)]
+    existing = Person.objects.count()
+    made = 0
+
+    for start in range(existing, len(population), batch):
+        documents = []
+        for citizen in population[start : start + batch]:
+            place = places[int(citizen.id_number[6:17]) % len(places)]
+            person = new_person(
+                citizen.name,
+                parse_id_number(citizen.id_number),
+                citizen.phone,
+                place.scope_keys(),
+                "officer",
+                None,
+            )
+            documents.append(person.to_mongo())
+        Person._get_collection().insert_many(documents, ordered=False)
+        made += len(documents)
+    return made
+
+
+def seed(settings: Settings, scale: int | None = None) -> list[DemoAccount]:
+    random.seed(POPULATION_SEED)
+    areas = _tree()
+    _staff_accounts = _staff(areas, settings.var_dir, None)
+
+    operator = Account.objects(phone_index=phone_index("13900000004")).first()
+    stalls = _stalls(areas, operator.id)
+    rooms = _rooms(areas, operator.id)
+    _grant_operator(operator)
+    people = _people(areas, scale or DEMO_PEOPLE)
+
+    first = synthetic_population(POPULATION_SEED, 1)[0]
+    resident = DemoAccount("居民 resident", first.phone, "SMS code (shown in this log)")
+    logger.info(
+        "seeded",
+        extra={"stalls": stalls, "rooms": rooms, "people": people},
+    )
+    return [*_staff_accounts, resident]
+
+
+def _grant_operator(operator: Account) -> None:
+    if any(grant.scope_kind for grant in operator.grants):
+        return
+    venue = Venue.objects(operator=operator.id).first()
+    house = Property.objects(landlord=operator.id).first()
+    grants = [
+        Grant(
+            role="operator",
+            scope_kind="venue",
+            scope_id=venue.id,
+            scope_name=venue.name,
+        ),
+        Grant(
+            role="operator",
+            scope_kind="property",
+            scope_id=house.id,
+            scope_name=house.name,
+        ),
+    ]
+    Account.objects(id=operator.id).update_one(set__grants=grants)
+
+
+def write_demo_accounts(accounts: list[DemoAccount], var_dir: Path) -> Path:
+    path = var_dir / "demo-accounts.txt"
+    if path.exists():
+        return path  # TOTP secrets are only known the first time
+
+    lines = ["Demo accounts (phone — how to log in):"]
+    lines += [f"  {a.label:<22} {a.phone}  {a.login}" for a in accounts]
+    path.write_text("\n".join(lines) + "\n")
+    path.chmod(0o600)
+    return path

@@ -8,6 +8,7 @@ import sys
 import click
 
 from anju import db
+from anju.audit.cli import audit
 from anju.config import ConfigError, Settings, load_settings
 from anju.logs import configure_logging
 
@@ -45,10 +46,6 @@ def check_config() -> None:
     click.echo(f"configuration is valid for env={settings.env}")
 
 
-if __name__ == "__main__":
-    main()
-
-
 @main.command("seed")
 @click.option("--scale", type=int, default=None, help="Synthetic people to make.")
 def seed_command(scale: int | None) -> None:
@@ -62,3 +59,28 @@ def seed_command(scale: int | None) -> None:
         accounts = seed(settings, scale)
     path = write_demo_accounts(accounts, settings.var_dir)
     click.echo(f"demo data ready; accounts in {path}")
+
+
+@main.command("rotate-keys")
+@click.option("--batch", default=500, show_default=True)
+def rotate_keys_command(batch: int) -> None:
+    """Re-encrypt every ID number, phone and TOTP secret under the current key
+    (the first in ANJU_ID_ENCRYPTION_KEYS). Safe while Anju serves."""
+    from anju.common.crypto import init_keyring
+    from anju.people.rotation import rotate_keys
+
+    settings = _settings()
+    db.connect(settings)
+    report = rotate_keys(init_keyring(settings), batch)
+    click.echo(
+        f"re-encrypted {report.rewritten}; changed meanwhile "
+        f"{report.skipped_concurrent}; still under old keys {report.remaining_old}"
+    )
+    if report.remaining_old:
+        sys.exit(1)
+
+
+main.add_command(audit)
+
+if __name__ == "__main__":
+    main()

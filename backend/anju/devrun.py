@@ -13,6 +13,7 @@ import sys
 import time
 
 from anju.config import REPO_ROOT, load_settings
+from anju.db import embedded_options
 from anju.devstack import (
     Service,
     Stack,
@@ -38,7 +39,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port", type=int, default=8000)
     parser.add_argument("--db-port", type=int, default=27018)
     parser.add_argument("--no-seed", action="store_true")
+    parser.add_argument("--seed-only", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--scale", type=int, help="synthetic people to seed")
     options = parser.parse_args(argv)
+    if options.seed_only:
+        return seed_only(options)
 
     settings = load_settings()
     var_dir = settings.var_dir
@@ -77,14 +82,14 @@ def main(argv: list[str] | None = None) -> int:
 
         if settings.mqtt_url:
             _say("MQTT broker: ANJU_MQTT_URL (as configured)")
-        elif _has_module("anju.locks.broker"):
+        else:
             broker = stack.add(start_broker(var_dir))
             env["ANJU_MQTT_URL"] = broker.url
             _say(f"MQTT broker: embedded amqtt at {broker.url}")
 
         python = sys.executable
         _run([python, "-m", "anju", "ensure-indexes"], env)
-        if not options.no_seed and _has_command(python, env, "seed"):
+        if not options.no_seed:
             _run([python, "-m", "anju", "seed"], env)
 
         env["ANJU_BIND"] = f"127.0.0.1:{options.port}"
@@ -104,14 +109,13 @@ def main(argv: list[str] | None = None) -> int:
             start_new_session=True,
         )
         stack.add(Service("web", web, f"http://127.0.0.1:{options.port}"))
-        if _has_module("anju.worker"):
-            worker = subprocess.Popen(
-                [python, "-m", "anju.worker"],
-                env=env,
-                cwd=REPO_ROOT,
-                start_new_session=True,
-            )
-            stack.add(Service("worker", worker, ""))
+        worker = subprocess.Popen(
+            [python, "-m", "anju.worker"],
+            env=env,
+            cwd=REPO_ROOT,
+            start_new_session=True,
+        )
+        stack.add(Service("worker", worker, ""))
 
         _wait_ready(options.port, web)
         _say(f"Anju is up: http://127.0.0.1:{options.port}  (API docs at /api/docs)")
@@ -131,16 +135,29 @@ def main(argv: list[str] | None = None) -> int:
         stack.stop()
 
 
-def _has_module(name: str) -> bool:
-    import importlib.util
-
-    return importlib.util.find_spec(name) is not None
-
-
-def _has_command(python: str, env: dict[str, str], name: str) -> bool:
-    from anju.cli import main as cli
-
-    return name in cli.commands
+def seed_only(options: argparse.Namespace) -> int:
+    """``scripts/seed``: the database of a running scripts/run, or the embedded
+    one started for the duration."""
+    settings = load_settings()
+    env = dict(os.environ, PYTHONUNBUFFERED="1")
+    stack = Stack()
+    try:
+        if not settings.mongodb_uri:
+            if port_open(options.db_port):
+                env["ANJU_MONGODB_URI"] = embedded_options(
+                    f"mongodb://127.0.0.1:{options.db_port}/anju"
+                )
+            else:
+                database = stack.add(
+                    start_database(settings.var_dir / "db", options.db_port)
+                )
+                env["ANJU_MONGODB_URI"] = database.url
+        scale = ["--scale", str(options.scale)] if options.scale else []
+        _run([sys.executable, "-m", "anju", "ensure-indexes"], env)
+        _run([sys.executable, "-m", "anju", "seed", *scale], env)
+        return 0
+    finally:
+        stack.stop()
 
 
 def _wait_ready(port: int, web: subprocess.Popen) -> None:

@@ -15,6 +15,7 @@ import time
 from collections.abc import Callable
 
 from anju import create_app
+from anju.audit.service import purge_expired
 from anju.config import Settings
 from anju.people.service import verify_pending
 
@@ -22,8 +23,21 @@ logger = logging.getLogger(__name__)
 
 Job = Callable[[Settings], int]
 
+
+def audit_retention(settings: Settings) -> int:
+    """Once an hour at most: drop audit entries past the retention window."""
+    now = time.monotonic()
+    if now - _last_run.get("audit", -3600.0) < 3600:
+        return 0
+    _last_run["audit"] = now
+    return purge_expired(settings.audit_retention_days, settings=settings)
+
+
+_last_run: dict[str, float] = {}
+
 JOBS: dict[str, Job] = {
     "id-checks": verify_pending,
+    "audit-retention": audit_retention,
 }
 
 _stopping = False

@@ -42,7 +42,7 @@ ALIAS = "default"
 class Document(mongoengine.Document):
     """The base of every Anju document: no index creation on first use."""
 
-    meta = {"abstract": True, "auto_create_index": False}
+    meta: dict[str, Any] = {"abstract": True, "auto_create_index": False}
 
 
 def embedded_options(uri: str) -> str:

@@ -178,7 +178,16 @@ def test_reveal_needs_a_purpose_and_is_audited(client, officer, district, author
         headers=headers,
     )
 
+    leaking = client.post(
+        f"/api/v1/people/{person_id}/reveal",
+        json={"purpose": f"核对 {citizen.phone}"},
+        headers=headers,
+    )
+
     assert without.status_code == 422
+    assert leaking.get_json()["errors"]["purpose"][0]["code"] == (
+        "people.purpose_sensitive"
+    )
     assert revealed.get_json() == {"id_number": citizen.id_number}
     entry = AuditEntry.objects(action="person.reveal").first()
     assert entry.purpose == "核查出租屋登记"

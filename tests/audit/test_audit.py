@@ -8,6 +8,7 @@ import subprocess
 import sys
 import threading
 from datetime import UTC, datetime, timedelta
+from itertools import pairwise
 
 import pytest
 from click.testing import CliRunner
@@ -230,16 +231,22 @@ def test_appends_from_several_processes_form_one_chain(settings, tmp_path):
         )
         for worker in range(4)
     ]
-    for writer in writers:
-        assert writer.stdout.readline().strip() == "ready"
+    ready = [writer.stdout.readline().strip() for writer in writers]
 
     go.touch()
     codes = [writer.wait(timeout=60) for writer in writers]
+    for writer in writers:
+        writer.stdout.close()
     report = verify(settings=settings)
+
+    assert ready == ["ready"] * 4
 
     assert codes == [0, 0, 0, 0]
     assert report.ok, report.problems
     assert sorted(_raw().distinct("seq")) == list(range(1, 101))
+    order = [e["details"]["worker"] for e in _raw().find(sort=[("seq", 1)])]
+    switches = sum(a != b for a, b in pairwise(order))
+    assert switches > 3, "the writers did not overlap"
 
 
 @pytest.mark.parametrize(
@@ -271,9 +278,17 @@ def test_record_refuses_a_phone_in_the_purpose():
 
 
 def test_record_keeps_ordinary_numbers_and_masked_values():
-    entry = _read(masked="1309**********123X", year=2024, count=12, ratio=0.5, ok=True)
+    entry = _read(
+        masked="1309**********123X",
+        venue="65a13812345678b0c1d2e3f4",
+        at_ms=1717171717171,
+        year=2024,
+        ratio=0.5,
+        ok=True,
+    )
 
     assert entry.details["masked"] == "1309**********123X"
+    assert entry.details["venue"] == "65a13812345678b0c1d2e3f4"
 
 
 @pytest.mark.parametrize(

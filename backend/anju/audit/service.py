@@ -78,9 +78,12 @@ HASHED_FIELDS = (
 _ACTION = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$")
 _DETAIL_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
 _ID_NUMBER = re.compile(r"(?<![0-9A-Za-z])\d{17}[\dXx](?![0-9A-Za-z])")
-_MOBILE = re.compile(r"(?<!\d)(?:(?:\+|00)?86)?1[3-9]\d{9}(?!\d)")
+# Letters around digits mean a hex id (an ObjectId, a request id), not a phone.
+_MOBILE = re.compile(r"(?<![0-9A-Za-z])(?:(?:\+|00)?86)?1[3-9]\d{9}(?![0-9A-Za-z])")
 _SEPARATORS = re.compile(r"[\s\-\u2010-\u2015]+")
 _INT64 = 2**63
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MILLISECOND = timedelta(milliseconds=1)
 
 
 class AuditUnavailable(Unavailable):
@@ -188,7 +191,7 @@ def entry_hash(fields: Mapping[str, Any]) -> str:
     """sha256 over the canonical JSON of an entry's hashed fields (sorted keys,
     no spaces, times in UTC ISO 8601 to the millisecond), ``prev_hash`` included.
     Absent fields count as null, so a stored document hashes like the entry."""
-    body = {name: fields.get(name) for name in HASHED_FIELDS}
+    body: dict[str, Any] = {name: fields.get(name) for name in HASHED_FIELDS}
     body["at"] = _iso(body["at"])
     body["details"] = body["details"] or {}
 
@@ -439,10 +442,10 @@ def _walk(
         if not _stored_hash_matches(document):
             broken(seq, f"seq {seq}: altered (hash mismatch)")
 
-        previous, expected, last = document.get("hash"), seq + 1, document
+        previous, expected, last = document.get("hash", ""), seq + 1, document
         report.checked += 1
 
-    report.head_seq, report.head_hash = expected - 1, previous or ""
+    report.head_seq, report.head_hash = expected - 1, previous
     report.ok = not report.problems
     return report, last
 
@@ -494,15 +497,16 @@ def verify(batch: int = 1000, *, settings: Settings | None = None) -> VerifyRepo
 
 
 def _encode_cursor(entry: AuditEntry) -> str:
-    at_ms = int(entry.at.timestamp() * 1000)
+    # Whole milliseconds, counted exactly: a float could land one early.
+    at_ms = (entry.at.astimezone(UTC) - _EPOCH) // _MILLISECOND
     return base64.urlsafe_b64encode(f"{at_ms}:{entry.seq}".encode()).decode()
 
 
 def _decode_cursor(cursor: str) -> tuple[datetime, int]:
     try:
         at_ms, seq = base64.urlsafe_b64decode(cursor.encode()).decode().split(":")
-        return datetime.fromtimestamp(int(at_ms) / 1000, UTC), int(seq)
-    except (ValueError, UnicodeError, binascii.Error):
+        return _EPOCH + int(at_ms) * _MILLISECOND, int(seq)
+    except (ValueError, UnicodeError, binascii.Error, OverflowError):
         raise field_error("cursor", "audit.cursor") from None
 
 

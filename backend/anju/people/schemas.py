@@ -1,7 +1,8 @@
 from __future__ import annotations
 
-from marshmallow import fields, validate
+from marshmallow import ValidationError, fields, validate
 
+from anju.audit.service import looks_sensitive
 from anju.common.schemas import InputSchema, ObjectIdString, OutputSchema
 from anju.people.models import VERIFICATION_STATES
 
@@ -25,8 +26,18 @@ class PeopleQuery(InputSchema):
     verification = fields.String(validate=validate.OneOf(VERIFICATION_STATES))
 
 
+def _no_personal_data(text: str) -> None:
+    # The purpose is kept in the audit trail: it must not carry an ID number or
+    # a phone itself.
+    if looks_sensitive(text):
+        raise ValidationError("people.purpose_sensitive")
+
+
 class RevealRequest(InputSchema):
-    purpose = fields.String(required=True, validate=validate.Length(min=4, max=200))
+    purpose = fields.String(
+        required=True,
+        validate=[validate.Length(min=4, max=200), _no_personal_data],
+    )
 
 
 class VerificationView(OutputSchema):

@@ -1,0 +1,92 @@
+"""A phone-sized Chromium logs in as each role, reaches its home, and logging
+out leaves nothing behind."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.factories import make_district, make_staff, next_phone, sms_code
+
+pytestmark = pytest.mark.browser
+
+HOME = {
+    "operator": "/operator/venues",
+    "area_admin": "/area/coverage",
+    "officer": "/officer/work",
+    "sysadmin": "/sysadmin/accounts",
+}
+
+
+def _password_login(page, staff):
+    page.goto("/login")
+    page.get_by_test_id("login-mode-password").click()
+    page.get_by_test_id("login-phone").fill(staff.phone)
+    page.get_by_test_id("login-password").fill(staff.password)
+    page.get_by_test_id("login-submit").click()
+    if staff.totp_secret:
+        totp = page.get_by_test_id("login-totp")
+        expect(totp).to_be_visible()
+        totp.fill(staff.totp())
+        page.get_by_test_id("login-submit").click()
+
+
+@pytest.mark.parametrize("role", ["operator", "area_admin", "officer", "sysadmin"])
+def test_staff_log_in_and_reach_their_home(page, app, role):
+    district = make_district(app)
+    scope = None if role == "sysadmin" else district.zone
+    staff = make_staff(app, role, scope)
+
+    _password_login(page, staff)
+
+    expect(page).to_have_url(re.compile(re.escape(HOME[role]) + "$"))
+    expect(page.get_by_test_id("nav-title")).to_be_visible()
+
+
+def test_resident_logs_in_by_sms_and_returns_where_they_were(page, app):
+    phone = next_phone()
+
+    page.goto("/me/access-history")
+    expect(page).to_have_url(re.compile(r"/login\?redirect="))
+    page.get_by_test_id("login-mode-sms").click()
+    page.get_by_test_id("login-phone").fill(phone)
+    page.get_by_test_id("login-send-code").click()
+    expect(page.get_by_test_id("login-send-code")).to_be_disabled()
+    page.get_by_test_id("login-code").fill(sms_code(app, phone))
+    page.get_by_test_id("login-submit").click()
+
+    expect(page).to_have_url(re.compile(r"/me/access-history$"))
+
+
+def test_wrong_password_is_shown_in_chinese(page, app):
+    staff = make_staff(app, "sysadmin")
+    staff.password = "not the password"
+    staff.totp_secret = None
+
+    _password_login(page, staff)
+
+    expect(page.get_by_text("手机号或密码不正确")).to_be_visible()
+
+
+def test_logout_clears_what_the_app_kept(page, app):
+    district = make_district(app)
+    staff = make_staff(app, "area_admin", district.zone)
+    _password_login(page, staff)
+    expect(page).to_have_url(re.compile(r"/area/coverage$"))
+
+    page.goto("/me")
+    page.get_by_test_id("logout").click()
+    confirm = page.get_by_test_id("logout-ok")
+    if confirm.count():
+        confirm.click()
+
+    expect(page).to_have_url(re.compile(r"/login"))
+    page.goto("/area/coverage")
+    expect(page).to_have_url(re.compile(r"/login\?redirect="))
+    stored = page.evaluate(
+        "async () => ({session: sessionStorage.length,"
+        " databases: (await indexedDB.databases()).length})"
+    )
+    assert stored["session"] == 0

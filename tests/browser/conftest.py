@@ -72,6 +72,8 @@ def page(browser, live_server, request) -> Iterator:
         is_mobile=True,
         has_touch=True,
         service_workers="allow",
+        # Only where a test injects axe-core: the app's own CSP stays on elsewhere.
+        bypass_csp=getattr(request.module, "INJECTS_SCRIPTS", False),
     )
     page = context.new_page()
     yield page

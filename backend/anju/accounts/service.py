@@ -37,8 +37,9 @@ from anju.common.phone import normalize_phone
 
 logger = logging.getLogger(__name__)
 
-# argon2id, RFC 9106's second recommended option scaled to a 2-core web host:
-# 3 passes over 64 MiB with 2 lanes (about 60 ms here); stated in the bench.
+# argon2id with RFC 9106's second recommended option: 3 passes over 64 MiB with
+# 2 lanes. scripts/bench measures a verify (0.4-0.6 s on this shared 2-core
+# machine under load); 8 concurrent logins need 512 MiB.
 HASHER = PasswordHasher(time_cost=3, memory_cost=64 * 1024, parallelism=2)
 # A hash made once to spend the same time on an unknown phone as on a known one.
 _DUMMY_HASH = HASHER.hash(secrets.token_urlsafe(16))

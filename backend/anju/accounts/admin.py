@@ -14,6 +14,7 @@ from anju.areas.models import Area
 from anju.audit.service import AuditActor, record
 from anju.common.crypto import keyring
 from anju.common.errors import NotFound, field_error
+from anju.common.pagination import newest_first
 from anju.common.phone import PhoneError, mask_phone, normalize_phone
 from anju.common.schemas import object_id_or_404
 
@@ -132,10 +133,4 @@ def account_view(account: Account) -> dict[str, Any]:
 
 
 def list_accounts(cursor: str | None, limit: int) -> tuple[list[Account], str | None]:
-    query = Account.objects
-    if cursor:
-        query = query.filter(id__lt=object_id_or_404(cursor))
-    page = list(query.order_by("-id").limit(limit + 1))
-    more = len(page) > limit
-    page = page[:limit]
-    return page, (str(page[-1].id) if more else None)
+    return newest_first(Account.objects, cursor, limit)

@@ -9,7 +9,8 @@ from anju.accounts.authz import current_actor, requires, scoped
 from anju.areas.models import Area
 from anju.common.errors import NotFound
 from anju.common.idempotency import idempotent
-from anju.common.schemas import PageQuery, object_id_or_404
+from anju.common.pagination import newest_first
+from anju.common.schemas import PageQuery
 from anju.patrol.models import Alert
 from anju.people import schemas, service
 
@@ -117,15 +118,11 @@ class Alerts(MethodView):
     def get(self, query):
         """Open alerts in my jurisdiction, newest first."""
         alerts = scoped(Alert, "alerts.read").filter(state="open")
-        if query.get("cursor"):
-            alerts = alerts.filter(id__lt=object_id_or_404(query["cursor"]))
-        page = list(alerts.order_by("-id").limit(query["limit"] + 1))
-        more = len(page) > query["limit"]
-        page = page[: query["limit"]]
+        page, following = newest_first(alerts, query.get("cursor"), query["limit"])
         return {
             "items": [
                 {**a.to_mongo().to_dict(), "id": str(a.id), "person": str(a.person)}
                 for a in page
             ],
-            "next_cursor": str(page[-1].id) if more else None,
+            "next_cursor": following,
         }

@@ -30,6 +30,7 @@ from anju.common.idnumber import (
     mask_id_number,
     parse_id_number,
 )
+from anju.common.pagination import newest_first
 from anju.common.phone import PhoneError, mask_phone, normalize_phone
 from anju.config import Settings
 from anju.identity.client import IdAuthority, Verdict
@@ -337,18 +338,11 @@ def list_people(
     query = scoped(Person, "people.read", actor)
     if verification:
         query = query.filter(verification__state=verification)
-    if cursor:
-        try:
-            query = query.filter(id__lt=ObjectId(cursor))
-        except Exception:
-            raise field_error("cursor", "field.invalid") from None
 
-    page = list(query.order_by("-id").limit(limit + 1))
-    more = len(page) > limit
-    page = page[:limit]
+    page, following = newest_first(query, cursor, limit)
     for person in page:
         _audit_read(actor, person, "person.list")
-    return page, (str(page[-1].id) if more else None)
+    return page, following
 
 
 def search_people(

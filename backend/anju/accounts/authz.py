@@ -175,7 +175,9 @@ def scoped(documents: type[D], permission: str, actor: Actor | None = None) -> Q
     actor = actor or current_actor()
     if not actor.can(permission):
         raise Forbidden("auth.forbidden")
-    return documents.objects(scope_keys__in=actor.scope_keys(permission))  # type: ignore[attr-defined]
+    keys = actor.scope_keys(permission)
+    # Every scoped document declares `scope_keys`; mypy cannot see `objects`.
+    return documents.objects(scope_keys__in=keys)  # type: ignore[attr-defined]
 
 
 def scoped_get(documents: type[D], permission: str, record_id: Any) -> D:

@@ -914,7 +914,7 @@ def _start(options: argparse.Namespace, stack: Stack, work_dir: Path) -> Bench:
     _say(f"starting SecantusDB and the ID authority simulator ({size} people)")
     database = stack.add(start_database(var_dir / "db"))
     authority = stack.add(
-        start_id_authority(var_dir, base.id_authority_secret, POPULATION_SEED, size)
+        start_id_authority(base.id_authority_secret, POPULATION_SEED, size)
     )
     env.update(ANJU_MONGODB_URI=database.url, ANJU_ID_AUTHORITY_URL=authority.url)
 

@@ -18,6 +18,7 @@ from anju import create_app, db
 from anju.config import Settings, load_settings
 from anju.devstack import Service, start_database, start_id_authority
 from anju.identity import contract
+from anju.seed import POPULATION_SEED
 
 
 @pytest.fixture(scope="session")
@@ -77,9 +78,9 @@ class Authority:
 
 
 @pytest.fixture(scope="session")
-def id_authority(base_settings: Settings, var_dir: Path) -> Iterator[Authority]:
+def id_authority(base_settings: Settings) -> Iterator[Authority]:
     service = start_id_authority(
-        var_dir, base_settings.id_authority_secret, 7, 500, test_controls=True
+        base_settings.id_authority_secret, POPULATION_SEED, 500, test_controls=True
     )
     try:
         yield Authority(service, base_settings.id_authority_secret)

@@ -16,8 +16,14 @@ from anju.areas.models import Area
 from anju.areas.service import create_area
 from anju.common.crypto import keyring
 from anju.common.idnumber import make_id_number
+from anju.db import Document
+from anju.identity.population import synthetic_population
+from anju.seed import POPULATION_SEED
 
 PASSWORD = "correct horse battery"
+# People the ID authority simulator knows (tests/conftest.py starts it with the
+# same seed and size), so their checks match.
+CITIZENS = synthetic_population(POPULATION_SEED, 500)
 _phones = itertools.count(13800000001)
 _sequence = itertools.count(101)
 
@@ -87,7 +93,7 @@ class Staff:
 def make_staff(
     app: Flask,
     role: str,
-    scope: Area | None = None,
+    scope: Area | Document | None = None,
     scope_kind: str = "area",
     mfa: bool = True,
 ) -> Staff:

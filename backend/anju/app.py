@@ -31,6 +31,7 @@ BLUEPRINTS: list[str] = [
     "anju.accounts.routes",
     "anju.areas.routes",
     "anju.people.routes",
+    "anju.patrol.routes",
 ]
 
 

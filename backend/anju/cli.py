@@ -56,7 +56,7 @@ def seed_command(scale: int | None) -> None:
     settings = _settings()
     app = create_app(settings)
     with app.app_context():
-        accounts = seed(settings, scale)
+        accounts = seed(scale)
     path = write_demo_accounts(accounts, settings.var_dir)
     click.echo(f"demo data ready; accounts in {path}")
 

@@ -11,11 +11,14 @@ import base64
 import json
 import os
 import secrets
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
 ENVIRONMENTS = ("dev", "test", "production")
+# TODO: only the local outbox exists; a real SMS gateway adapter needs a
+# provider's contract, which this project does not have yet.
+SMS_PROVIDERS = ("outbox",)
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
 # Secrets that must come from the environment (a KMS in production).
@@ -83,8 +86,6 @@ class Settings:
 
     # Audit.
     audit_retention_days: int = 180
-
-    extra: dict[str, Any] = field(default_factory=dict)
 
     @property
     def is_production(self) -> bool:
@@ -166,8 +167,6 @@ def load_settings(environ: dict[str, str] | None = None, **overrides: Any) -> Se
     values: dict[str, Any] = {}
 
     for spec in fields(Settings):
-        if spec.name == "extra":
-            continue
         raw = environ.get(f"ANJU_{spec.name.upper()}")
         if raw is not None and raw != "":
             values[spec.name] = _convert(spec.name, raw, str(spec.type))
@@ -176,6 +175,11 @@ def load_settings(environ: dict[str, str] | None = None, **overrides: Any) -> Se
     env = values.get("env", "dev")
     if env not in ENVIRONMENTS:
         raise ConfigError(f"ANJU_ENV must be one of {', '.join(ENVIRONMENTS)}")
+
+    if values.get("sms_provider", Settings.sms_provider) not in SMS_PROVIDERS:
+        raise ConfigError(
+            f"ANJU_SMS_PROVIDER must be one of {', '.join(SMS_PROVIDERS)}"
+        )
 
     if env == "production":
         for name in SECRET_KEYS:

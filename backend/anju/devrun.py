@@ -22,6 +22,7 @@ from anju.devstack import (
     start_database,
     start_id_authority,
 )
+from anju.seed import POPULATION_SEED
 
 SIMULATED_POPULATION = 5000
 
@@ -74,7 +75,9 @@ def main(argv: list[str] | None = None) -> int:
         else:
             authority = stack.add(
                 start_id_authority(
-                    var_dir, settings.id_authority_secret, 7, SIMULATED_POPULATION
+                    settings.id_authority_secret,
+                    POPULATION_SEED,
+                    SIMULATED_POPULATION,
                 )
             )
             env["ANJU_ID_AUTHORITY_URL"] = authority.url

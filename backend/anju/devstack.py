@@ -9,7 +9,6 @@ imported), the ID authority simulator and the MQTT broker. Production sets
 from __future__ import annotations
 
 import logging
-import os
 import signal
 import socket
 import subprocess
@@ -121,7 +120,7 @@ def start_database(data_dir: Path, port: int | None = None) -> Service:
 
 
 def start_id_authority(
-    var_dir: Path, secret: str, seed: int, size: int, test_controls: bool = False
+    secret: str, seed: int, size: int, test_controls: bool = False
 ) -> Service:
     from anju.identity.simulator import start_in_subprocess
 
@@ -146,9 +145,3 @@ def start_broker(var_dir: Path, port: int | None = None) -> Service:
             raise RuntimeError(f"the MQTT broker did not start; see {log_path}")
         time.sleep(0.1)
     return Service("broker", process, f"mqtt://127.0.0.1:{port}", log_path)
-
-
-def child_environment(**values: str) -> dict[str, str]:
-    env = dict(os.environ)
-    env.update({key: value for key, value in values.items() if value})
-    return env

@@ -24,7 +24,6 @@ from anju.areas.models import Area
 from anju.areas.service import create_area
 from anju.common.crypto import keyring
 from anju.common.idnumber import parse_id_number
-from anju.config import Settings
 from anju.housing.models import Property, Room
 from anju.identity.population import synthetic_population
 from anju.people.models import Person
@@ -151,9 +150,7 @@ def _rooms(areas: dict[str, Area], landlord: ObjectId | None) -> int:
     return made
 
 
-def _staff(
-    areas: dict[str, Area], var_dir: Path, operator_scope: tuple[str, ObjectId] | None
-) -> list[DemoAccount]:
+def _staff(areas: dict[str, Area]) -> list[DemoAccount]:
     plan = [
         ("系统管理员 sysadmin", "13900000001", "sysadmin", None, "安居区公安分局"),
         (
@@ -226,10 +223,10 @@ def _people(areas: dict[str, Area], count: int, batch: int = 1000) -> int:
     return made
 
 
-def seed(settings: Settings, scale: int | None = None) -> list[DemoAccount]:
+def seed(scale: int | None = None) -> list[DemoAccount]:
     random.seed(POPULATION_SEED)
     areas = _tree()
-    _staff_accounts = _staff(areas, settings.var_dir, None)
+    staff = _staff(areas)
 
     operator = Account.objects(phone_index=phone_index("13900000004")).first()
     stalls = _stalls(areas, operator.id)
@@ -243,7 +240,7 @@ def seed(settings: Settings, scale: int | None = None) -> list[DemoAccount]:
         "seeded",
         extra={"stalls": stalls, "rooms": rooms, "people": people},
     )
-    return [*_staff_accounts, resident]
+    return [*staff, resident]
 
 
 def _grant_operator(operator: Account) -> None:

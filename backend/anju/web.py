@@ -62,8 +62,7 @@ def init_app(app: Flask, dist: Path = DIST) -> None:
 
     @app.get("/api/docs/static/<path:path>")
     def swagger_static(path: str) -> Response:
-        response = send_from_directory(docs_dir, path, max_age=86400)
-        return response
+        return send_from_directory(docs_dir, path, max_age=86400)
 
     @app.get("/", defaults={"path": ""})
     @app.get("/<path:path>")

@@ -8,11 +8,13 @@ a validation answer, never 401, 403 or 500."""
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 
 import pytest
 from bson import ObjectId
 
 from anju.accounts.authz import ROLE_PERMISSIONS
+from anju.venues.models import Venue
 from tests.factories import login, login_resident, make_district, make_staff, next_phone
 
 ROLES = ("anonymous", "resident", "operator", "area_admin", "officer", "sysadmin")
@@ -42,8 +44,13 @@ def _operations(app) -> list[tuple[str, str, object]]:
 @pytest.fixture
 def callers(app, client):
     district = make_district(app)
-    operator = make_staff(app, "operator", district.village)
-    operator.account.update(set__grants__0__scope_kind="venue")
+    stall = Venue(
+        name="一号铺",
+        kind="stall_shop",
+        area=district.village.id,
+        created_at=datetime.now(UTC),
+    ).save()
+    operator = make_staff(app, "operator", stall, scope_kind="venue")
     return {
         "anonymous": {},
         "resident": login_resident(client, app, next_phone()),

@@ -8,8 +8,7 @@ import re
 from bson import json_util
 
 from anju.db import get_db
-from tests.api.test_people import CITIZENS
-from tests.factories import login, login_resident, make_district, make_staff
+from tests.factories import CITIZENS, login, login_resident, make_district, make_staff
 
 ID_NUMBER = re.compile(r"(?<![0-9A-Za-z])\d{17}[\dXx](?![0-9A-Za-z])")
 PHONE = re.compile(r"(?<![0-9A-Za-z])1[3-9]\d{9}(?![0-9A-Za-z])")

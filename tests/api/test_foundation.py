@@ -73,15 +73,17 @@ def _is_problem(answer, status: int) -> dict:
 
 
 def test_unknown_route_is_a_problem_document_in_chinese(client):
-    body = _is_problem(client.get("/api/v1/nowhere"), 404)
+    answer = client.get("/api/v1/nowhere")
 
-    assert body["title"] == "找不到该资源"
+    assert _is_problem(answer, 404)["title"] == "找不到该资源"
+    assert answer.headers["Content-Language"] == "zh"
 
 
 def test_english_on_request(client):
     answer = client.get("/api/v1/nowhere", headers={"Accept-Language": "en-US,en"})
 
     assert _is_problem(answer, 404)["title"] == "Not found"
+    assert answer.headers["Content-Language"] == "en"
 
 
 def test_wrong_method_names_the_allowed_ones(client):

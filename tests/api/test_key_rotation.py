@@ -9,8 +9,7 @@ from dataclasses import replace
 from anju.common.crypto import init_keyring, keyring
 from anju.db import get_db
 from anju.people.rotation import rotate_keys
-from tests.api.test_people import CITIZENS
-from tests.factories import login, make_district, make_staff
+from tests.factories import CITIZENS, login, make_district, make_staff
 
 
 def test_rotation_re_encrypts_everything_and_records_stay_readable(

@@ -11,12 +11,9 @@ import time
 import pytest
 
 from anju.audit.models import AuditEntry
-from anju.identity.population import synthetic_population
 from anju.patrol.models import Alert
 from anju.people.models import Person
-from tests.factories import login, login_resident, make_district, make_staff
-
-CITIZENS = synthetic_population(7, 500)
+from tests.factories import CITIZENS, login, login_resident, make_district, make_staff
 
 
 @pytest.fixture

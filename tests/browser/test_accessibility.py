@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import expect
 
 from anju.config import REPO_ROOT
-from tests.browser.test_login import _password_login
+from tests.browser.steps import log_in_with_password
 from tests.factories import make_district, make_staff
 
 pytestmark = pytest.mark.browser
@@ -52,7 +52,7 @@ def test_login_screen(page):
 def test_each_screen_of_a_role(page, app, role):
     district = make_district(app)
     staff = make_staff(app, role, None if role == "sysadmin" else district.zone)
-    _password_login(page, staff)
+    log_in_with_password(page, staff)
     expect(page).to_have_url(re.compile(re.escape(SCREENS[role][0]) + "$"))
 
     problems = {}

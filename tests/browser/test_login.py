@@ -8,6 +8,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from tests.browser.steps import log_in_with_password
 from tests.factories import make_district, make_staff, next_phone, sms_code
 
 pytestmark = pytest.mark.browser
@@ -20,26 +21,13 @@ HOME = {
 }
 
 
-def _password_login(page, staff):
-    page.goto("/login")
-    page.get_by_test_id("login-mode-password").click()
-    page.get_by_test_id("login-phone").fill(staff.phone)
-    page.get_by_test_id("login-password").fill(staff.password)
-    page.get_by_test_id("login-submit").click()
-    if staff.totp_secret:
-        totp = page.get_by_test_id("login-totp")
-        expect(totp).to_be_visible()
-        totp.fill(staff.totp())
-        page.get_by_test_id("login-submit").click()
-
-
 @pytest.mark.parametrize("role", ["operator", "area_admin", "officer", "sysadmin"])
 def test_staff_log_in_and_reach_their_home(page, app, role):
     district = make_district(app)
     scope = None if role == "sysadmin" else district.zone
     staff = make_staff(app, role, scope)
 
-    _password_login(page, staff)
+    log_in_with_password(page, staff)
 
     expect(page).to_have_url(re.compile(re.escape(HOME[role]) + "$"))
     expect(page.get_by_test_id("nav-title")).to_be_visible()
@@ -65,7 +53,7 @@ def test_wrong_password_is_shown_in_chinese(page, app):
     staff.password = "not the password"
     staff.totp_secret = None
 
-    _password_login(page, staff)
+    log_in_with_password(page, staff)
 
     expect(page.get_by_text("手机号或密码不正确")).to_be_visible()
 
@@ -73,7 +61,7 @@ def test_wrong_password_is_shown_in_chinese(page, app):
 def test_logout_clears_what_the_app_kept(page, app):
     district = make_district(app)
     staff = make_staff(app, "area_admin", district.zone)
-    _password_login(page, staff)
+    log_in_with_password(page, staff)
     expect(page).to_have_url(re.compile(r"/area/coverage$"))
 
     page.goto("/me")

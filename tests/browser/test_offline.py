@@ -9,9 +9,8 @@ import pytest
 from playwright.sync_api import expect
 
 from anju.people.models import Person
-from tests.api.test_people import CITIZENS
-from tests.browser.test_login import _password_login
-from tests.factories import make_district, make_staff
+from tests.browser.steps import log_in_with_password
+from tests.factories import CITIZENS, make_district, make_staff
 
 pytestmark = pytest.mark.browser
 
@@ -20,7 +19,7 @@ def test_entry_sent_offline_is_recorded_once_when_back_online(page, app, authori
     district = make_district(app)
     officer = make_staff(app, "officer", district.zone)
     citizen = CITIZENS[40]
-    _password_login(page, officer)
+    log_in_with_password(page, officer)
     expect(page).to_have_url(re.compile(r"/officer/work$"))
 
     page.get_by_test_id("officer-add-person-link").click()
@@ -53,7 +52,7 @@ def test_entry_sent_offline_is_recorded_once_when_back_online(page, app, authori
 def test_invalid_entry_shows_the_reason_next_to_the_field(page, app):
     district = make_district(app)
     officer = make_staff(app, "officer", district.zone)
-    _password_login(page, officer)
+    log_in_with_password(page, officer)
     expect(page).to_have_url(re.compile(r"/officer/work$"))
 
     page.get_by_test_id("officer-add-person-link").click()

@@ -17,6 +17,8 @@ from anju.common.errors import NotFound, field_error
 from anju.common.pagination import newest_first
 from anju.common.phone import PhoneError, mask_phone, normalize_phone
 from anju.common.schemas import object_id_or_404
+from anju.housing.models import Property
+from anju.venues.models import Venue
 
 SCOPE_OF_ROLE = {
     "resident": (None,),
@@ -27,20 +29,15 @@ SCOPE_OF_ROLE = {
 }
 
 
+# What a grant's scope names, by its kind.
+SCOPE_DOCUMENTS = {"area": Area, "venue": Venue, "property": Property}
+
+
 def _scope_name(kind: str, scope_id: str) -> str:
-    if kind == "area":
-        area = Area.objects(id=scope_id).only("name").first()
-        if area is None:
-            raise field_error("grants", "account.scope_not_found")
-        return area.name
-
-    from anju.db import get_db
-
-    collection = "venues" if kind == "venue" else "properties"
-    found = get_db()[collection].find_one({"_id": ObjectId(scope_id)}, {"name": 1})
+    found = SCOPE_DOCUMENTS[kind].objects(id=scope_id).only("name").first()
     if found is None:
         raise field_error("grants", "account.scope_not_found")
-    return found.get("name", "")
+    return found.name
 
 
 def build_grants(items: list[dict[str, Any]]) -> list[Grant]:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from flask import g
@@ -24,6 +24,7 @@ from mongoengine.queryset import QuerySet
 
 from anju.accounts import messages  # noqa: F401  (registers the texts)
 from anju.common.errors import Forbidden, NotFound, Unauthenticated
+from anju.common.schemas import object_id_or_404
 
 # What each role may do. Residents act on their own records only; system
 # administrators manage accounts, areas and devices and see no personal data.
@@ -76,7 +77,6 @@ class Actor:
     # Officers and system administrators without a second factor yet may only
     # set one up.
     mfa_pending: bool = False
-    _cache: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def roles(self) -> frozenset[str]:
@@ -112,10 +112,6 @@ def current_actor() -> Actor:
     if actor is None:
         raise Unauthenticated("auth.required")
     return actor
-
-
-def current_actor_or_none() -> Actor | None:
-    return g.get("actor")
 
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -183,15 +179,7 @@ def scoped(documents: type[D], permission: str, actor: Actor | None = None) -> Q
 def scoped_get(documents: type[D], permission: str, record_id: Any) -> D:
     """One record by id within the caller's scope, else 404 (never 403: the
     caller does not learn that a record outside their scope exists)."""
-    from bson import ObjectId
-    from bson.errors import InvalidId
-
-    try:
-        object_id = ObjectId(str(record_id))
-    except InvalidId:
-        raise NotFound() from None
-
-    found = scoped(documents, permission).filter(id=object_id).first()
+    found = scoped(documents, permission).filter(id=object_id_or_404(record_id)).first()
     if found is None:
         raise NotFound()
     return found

@@ -9,6 +9,7 @@ from flask_smorest import Blueprint
 from anju.accounts import admin, schemas, service
 from anju.accounts.authz import current_actor, public, requires
 from anju.accounts.models import Account
+from anju.accounts.tokens import IssuedTokens
 from anju.audit.service import access_history
 from anju.common.errors import Unauthenticated, field_error
 from anju.common.phone import PhoneError, normalize_phone
@@ -28,7 +29,7 @@ def _phone(raw: str) -> str:
         raise field_error("phone", error.key) from None
 
 
-def _token_answer(result: service.LoginResult | None, tokens, enrolment=False):
+def _token_answer(tokens: IssuedTokens, enrolment: bool = False):
     body = {
         "access_token": tokens.access_token,
         "token_type": "Bearer",
@@ -68,7 +69,7 @@ class SmsTokens(MethodView):
     def post(self, data):
         """Log a resident in with phone and SMS code."""
         result = service.login_with_sms(_phone(data["phone"]), data["code"])
-        return _token_answer(result, result.tokens)
+        return _token_answer(result.tokens)
 
 
 @blp.route("/auth/tokens/password")
@@ -89,7 +90,7 @@ class PasswordTokens(MethodView):
             totp_code=data.get("totp_code"),
             recovery_code=data.get("recovery_code"),
         )
-        return _token_answer(result, result.tokens, result.mfa_enrolment_required)
+        return _token_answer(result.tokens, result.mfa_enrolment_required)
 
 
 @blp.route("/auth/refresh")
@@ -99,7 +100,7 @@ class Refresh(MethodView):
     def post(self):
         """Exchange the refresh cookie for a new access token (and cookie)."""
         tokens = service.refresh(request.cookies.get(REFRESH_COOKIE, ""))
-        return _token_answer(None, tokens)
+        return _token_answer(tokens)
 
 
 @blp.route("/auth/logout")
@@ -115,9 +116,8 @@ class Logout(MethodView):
 
 
 def _me(account: Account) -> dict:
+    # MeSchema leaves out the administrators' fields of the account view.
     view = admin.account_view(account)
-    view.pop("disabled")
-    view.pop("created_at")
     view["mfa_enrolment_required"] = (
         service.needs_mfa(account) and not account.totp_enabled
     )

@@ -5,8 +5,6 @@ from marshmallow import fields, validate
 from anju.accounts.models import ROLES, SCOPE_KINDS
 from anju.common.schemas import InputSchema, ObjectIdString, OutputSchema
 
-PHONE = fields.String(required=True, validate=validate.Length(min=1, max=20))
-
 
 class SmsCodeRequest(InputSchema):
     phone = fields.String(required=True, validate=validate.Length(min=1, max=20))
@@ -43,7 +41,9 @@ class GrantSchema(OutputSchema):
     scope_name = fields.String(allow_none=True)
 
 
-class MeSchema(OutputSchema):
+class AccountSummary(OutputSchema):
+    """What an account shows of itself, to its holder and to administrators."""
+
     id = fields.String()
     display_name = fields.String(allow_none=True)
     organization = fields.String(allow_none=True)
@@ -51,6 +51,9 @@ class MeSchema(OutputSchema):
     roles = fields.List(fields.String())
     grants = fields.List(fields.Nested(GrantSchema))
     mfa_enrolled = fields.Boolean()
+
+
+class MeSchema(AccountSummary):
     mfa_enrolment_required = fields.Boolean()
     person_id = fields.String(allow_none=True)
 
@@ -97,15 +100,8 @@ class AccountUpdate(InputSchema):
     grants = fields.List(fields.Nested(GrantInput), validate=validate.Length(min=1))
 
 
-class AccountView(OutputSchema):
-    id = fields.String()
-    display_name = fields.String(allow_none=True)
-    organization = fields.String(allow_none=True)
-    phone_masked = fields.String()
-    roles = fields.List(fields.String())
-    grants = fields.List(fields.Nested(GrantSchema))
+class AccountView(AccountSummary):
     disabled = fields.Boolean()
-    mfa_enrolled = fields.Boolean()
     created_at = fields.DateTime()
 
 

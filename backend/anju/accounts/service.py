@@ -34,6 +34,7 @@ from anju.common.errors import (
     field_error,
 )
 from anju.common.phone import normalize_phone
+from anju.people.models import Person
 
 logger = logging.getLogger(__name__)
 
@@ -54,7 +55,6 @@ SMS_PER_PHONE_MINUTE = ratelimit.Limit("sms-phone-minute", 1, 60)
 SMS_PER_PHONE_HOUR = ratelimit.Limit("sms-phone-hour", 5, 3600)
 SMS_PER_IP_HOUR = ratelimit.Limit("sms-ip-hour", 30, 3600)
 LOGIN_PER_IP_MINUTE = ratelimit.Limit("login-ip-minute", 30, 60)
-REVEAL_PER_ACCOUNT_HOUR = ratelimit.Limit("reveal-account-hour", 20, 3600)
 
 
 class MfaRequired(Unauthenticated):
@@ -134,11 +134,11 @@ def create_account(
 
 
 def _locked_for(account: Account) -> int:
+    # The connection is tz-aware (anju.db.connect): stored times come back in UTC.
     if not account.locked_until:
         return 0
-    until = account.locked_until
-    until = until if until.tzinfo else until.replace(tzinfo=UTC)
-    return max(0, int((until - datetime.now(UTC)).total_seconds()))
+    remaining = account.locked_until - datetime.now(UTC)
+    return max(0, int(remaining.total_seconds()))
 
 
 def _fail(account: Account, reason: str) -> None:
@@ -323,11 +323,6 @@ def _code_hash(index: str, code: str) -> str:
 def _deliver_sms(index: str, text: str, code: str) -> None:
     """The provider adapter: in dev and test, a local outbox tests can read."""
     settings = current_app.config["ANJU"]
-    if settings.sms_provider != "outbox":
-        raise NotImplementedError(
-            "only the outbox SMS provider exists; set ANJU_SMS_PROVIDER=outbox"
-        )
-
     SmsMessage(phone_index=index, text=text, created_at=datetime.now(UTC)).save()
     if settings.env == "dev":
         # Dev only, so a person trying Anju locally can log in. The redaction
@@ -343,7 +338,7 @@ def check_sms_code(phone: str, code: str, purpose: str = "login") -> None:
         .order_by("-created_at")
         .first()
     )
-    if current is None or _aware(current.expires_at) <= now:
+    if current is None or current.expires_at <= now:
         raise field_error("code", "auth.sms_code_expired")
 
     attempts = SmsCode.objects(id=current.id, attempts__lt=SMS_CODE_TRIES).update_one(
@@ -355,10 +350,6 @@ def check_sms_code(phone: str, code: str, purpose: str = "login") -> None:
         raise field_error("code", "auth.sms_code_wrong")
 
     SmsCode.objects(id=current.id).update_one(set__used_at=now)
-
-
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def login_with_sms(phone: str, code: str) -> LoginResult:
@@ -384,8 +375,6 @@ def _link_person(account: Account, phone: str) -> None:
     """A resident's account reaches the person record with the same phone."""
     if account.person:
         return
-    from anju.people.models import Person
-
     person = Person.objects(phone_index=phone_index(phone)).only("id").first()
     if person is not None:
         Account.objects(id=account.id).update_one(set__person=person.id)

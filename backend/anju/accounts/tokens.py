@@ -117,17 +117,13 @@ def rotate(refresh_token: str) -> tuple[Account, IssuedTokens]:
         raise Unauthenticated("auth.session_over")
 
     session = LoginSession.objects(id=stored.session).first()
-    if session is None or session.revoked_at or _aware(session.expires_at) <= now:
+    if session is None or session.revoked_at or session.expires_at <= now:
         raise Unauthenticated("auth.session_over")
 
     account = Account.objects(id=session.account).first()
     if account is None or account.disabled:
         raise Unauthenticated("auth.session_over")
     return account, _issue(account, session)
-
-
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def decode_access_token(token: str) -> dict:

@@ -5,11 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from bson import ObjectId
+from mongoengine import NotUniqueError
 
 from anju.accounts.authz import Actor
 from anju.areas.models import CHILD_KINDS, Area
 from anju.audit.service import AuditActor, record
-from anju.common.errors import Conflict, field_error
+from anju.common.errors import Conflict, NotFound, field_error
 from anju.common.schemas import object_id_or_404
 
 
@@ -27,19 +28,21 @@ def create_area(actor: Actor | None, data: dict[str, Any]) -> Area:
         raise field_error("kind", "areas.kind_not_allowed")
     if kind == "zone" and not data.get("zone_kind"):
         raise field_error("zone_kind", "field.required")
-    if Area.objects(parent=parent.id if parent else None, name=data["name"]).first():
-        raise Conflict("areas.name_taken")
-
     area_id = ObjectId()
-    area = Area(
-        id=area_id,
-        name=data["name"],
-        kind=kind,
-        zone_kind=data.get("zone_kind") if kind == "zone" else None,
-        parent=parent.id if parent else None,
-        path=(parent.path if parent else "") + f"/{area_id}",
-        code=data.get("code"),
-    ).save(force_insert=True)
+    try:
+        area = Area(
+            id=area_id,
+            name=data["name"],
+            kind=kind,
+            zone_kind=data.get("zone_kind") if kind == "zone" else None,
+            parent=parent.id if parent else None,
+            path=(parent.path if parent else "") + f"/{area_id}",
+            code=data.get("code"),
+        ).save(force_insert=True)
+    except NotUniqueError:
+        # (parent, name) is unique: the index decides, also between two
+        # administrators adding the same area at once.
+        raise Conflict("areas.name_taken") from None
 
     if actor is not None:
         record(
@@ -54,12 +57,13 @@ def create_area(actor: Actor | None, data: dict[str, Any]) -> Area:
 def rename_area(actor: Actor, area_id: str, name: str) -> Area:
     area = Area.objects(id=object_id_or_404(area_id)).first()
     if area is None:
-        from anju.common.errors import NotFound
-
         raise NotFound()
 
-    area.update(set__name=name)
-    area.reload()
+    try:
+        area.update(set__name=name)
+    except NotUniqueError:
+        raise Conflict("areas.name_taken") from None
+    area.name = name
     record(
         "area.update",
         actor=AuditActor(actor.account_id, "sysadmin", actor.organization),

@@ -24,7 +24,7 @@ from pymongo.errors import (
 )
 from werkzeug.exceptions import HTTPException
 
-from anju.common.i18n import known, translate
+from anju.common.i18n import current_language, known, translate
 
 logger = logging.getLogger(__name__)
 
@@ -196,7 +196,7 @@ def problem(
     response = current_app.response_class(
         json.dumps(body, ensure_ascii=False), status=status, mimetype=PROBLEM_MIME
     )
-    response.headers["Content-Language"] = "en" if body["title"].isascii() else "zh"
+    response.headers["Content-Language"] = current_language()
     for name, value in (headers or {}).items():
         response.headers[name] = value
     return response

@@ -6,6 +6,8 @@ from flask import Blueprint, jsonify
 from flask.views import MethodView
 from flask_smorest import Blueprint as ApiBlueprint
 from marshmallow import Schema, fields
+from mongoengine.connection import ConnectionFailure
+from pymongo.errors import PyMongoError
 
 from anju import db
 from anju.accounts.authz import public
@@ -26,7 +28,7 @@ class StatusSchema(Schema):
 def _ping() -> None:
     try:
         db.get_db().command("ping")
-    except Exception as error:
+    except (PyMongoError, ConnectionFailure) as error:
         raise Unavailable() from error
 
 

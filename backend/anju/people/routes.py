@@ -5,13 +5,9 @@ from __future__ import annotations
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from anju.accounts.authz import current_actor, requires, scoped
-from anju.areas.models import Area
+from anju.accounts.authz import current_actor, requires
 from anju.common.errors import NotFound
 from anju.common.idempotency import idempotent
-from anju.common.pagination import newest_first
-from anju.common.schemas import PageQuery
-from anju.patrol.models import Alert
 from anju.people import schemas, service
 
 URL_PREFIX = ""
@@ -41,23 +37,7 @@ class People(MethodView):
     def post(self, data):
         """Register a person in an area of mine (a supplementary entry); an ID
         number already known links to that person. The ID check follows."""
-        actor = current_actor()
-        area = Area.objects(id=data["area_id"]).first()
-        if area is None or not set(area.scope_keys()) & set(
-            actor.scope_keys("people.create")
-        ):
-            raise NotFound()
-
-        channel = actor.role_for("people.create")
-        registration = service.register_person(
-            name=data["name"],
-            id_number=data["id_number"],
-            phone=data.get("phone"),
-            scope_keys=area.scope_keys(),
-            channel=channel if channel in ("officer", "area_admin") else "operator",
-            actor=actor,
-        )
-        return registration.person
+        return service.register_in_area(current_actor(), data).person
 
 
 @blp.route("/people/search")
@@ -107,22 +87,4 @@ class OwnPerson(MethodView):
         return {
             **{name: getattr(person, name) for name in schemas.PersonView().fields},
             "phone": service.own_phone(person),
-        }
-
-
-@blp.route("/alerts")
-class Alerts(MethodView):
-    @requires("alerts.read")
-    @blp.arguments(PageQuery, location="query")
-    @blp.response(200, schemas.AlertPage)
-    def get(self, query):
-        """Open alerts in my jurisdiction, newest first."""
-        alerts = scoped(Alert, "alerts.read").filter(state="open")
-        page, following = newest_first(alerts, query.get("cursor"), query["limit"])
-        return {
-            "items": [
-                {**a.to_mongo().to_dict(), "id": str(a.id), "person": str(a.person)}
-                for a in page
-            ],
-            "next_cursor": following,
         }

@@ -69,16 +69,3 @@ class PeoplePage(OutputSchema):
 
 class RevealedNumber(OutputSchema):
     id_number = fields.String()
-
-
-class AlertView(OutputSchema):
-    id = fields.String()
-    kind = fields.String()
-    person = fields.String()
-    state = fields.String()
-    created_at = fields.DateTime()
-
-
-class AlertPage(OutputSchema):
-    items = fields.List(fields.Nested(AlertView))
-    next_cursor = fields.String(allow_none=True)

@@ -20,10 +20,11 @@ from mongoengine import NotUniqueError
 from pymongo.errors import DuplicateKeyError
 
 from anju.accounts.authz import Actor, scoped, scoped_get
+from anju.areas.models import Area
 from anju.audit.service import AuditActor, record
 from anju.common import ratelimit
 from anju.common.crypto import keyring
-from anju.common.errors import InvalidInput, field_error
+from anju.common.errors import InvalidInput, NotFound, field_error
 from anju.common.idnumber import (
     IdNumberError,
     IdNumberFacts,
@@ -67,7 +68,10 @@ def _is_self(actor: Actor | None, person_id: Any) -> bool:
 # --- registering
 
 
-def parse_identity(name: str, id_number: str, phone: str | None) -> tuple:
+def parse_identity(
+    name: str, id_number: str, phone: str | None
+) -> tuple[IdNumberFacts, str | None]:
+    """Every field's problem at once, so the person fixes the form in one go."""
     errors: dict[str, list[dict[str, str]]] = {}
     facts = None
     normalized_phone = None
@@ -139,6 +143,25 @@ def register_person(
         verify_person(person, name=name.strip(), id_number=facts.number)
         person.reload()
     return Registration(person, created)
+
+
+def register_in_area(actor: Actor, data: dict[str, Any]) -> Registration:
+    """A supplementary entry: a person registered in an area of the caller's
+    (404 for an area outside it, as for any record out of scope)."""
+    area = Area.objects(id=data["area_id"]).first()
+    reachable = set(actor.scope_keys("people.create"))
+    if area is None or not reachable & set(area.scope_keys()):
+        raise NotFound()
+
+    role = actor.role_for("people.create")
+    return register_person(
+        name=data["name"],
+        id_number=data["id_number"],
+        phone=data.get("phone"),
+        scope_keys=area.scope_keys(),
+        channel=role if role in ("officer", "area_admin") else "operator",
+        actor=actor,
+    )
 
 
 def new_person(
@@ -279,13 +302,12 @@ def _schedule_retry(person: Person, settings: Settings) -> None:
 
 def _raise_alert(person: Person, verdict: Verdict) -> None:
     kind = "id_mismatch" if verdict is Verdict.MISMATCH else "id_not_found"
-    fresh = Person.objects(id=person.id).only("scope_keys").first()
     Alert(
         kind=kind,
         person=person.id,
         resource_type="person",
         resource_id=str(person.id),
-        scope_keys=[key for key in fresh.scope_keys if not key.startswith("person:")],
+        scope_keys=[key for key in person.scope_keys if not key.startswith("person:")],
         created_at=datetime.now(UTC),
     ).save()
 

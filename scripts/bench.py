@@ -707,6 +707,24 @@ MEASUREMENTS: list[Callable[[Bench], list[Row]]] = [
     raw_drift,  # keep last
 ]
 
+# Measurements kept in modules of their own beside this file, one per pillar.
+# Each defines ``MEASUREMENTS`` (functions of the Bench, as above); they run
+# before ``raw_drift``.
+FEATURE_MODULES = ("bench_venues", "bench_qr", "bench_locks")
+
+
+def _all_measurements() -> list[Callable[[Bench], list[Row]]]:
+    import importlib
+
+    # The feature modules ``import bench``: let that name this running script.
+    sys.modules.setdefault("bench", sys.modules[__name__])
+    extra = [
+        measure
+        for name in FEATURE_MODULES
+        for measure in importlib.import_module(name).MEASUREMENTS
+    ]
+    return [*MEASUREMENTS[:-1], *extra, MEASUREMENTS[-1]]
+
 
 # --- the stack
 
@@ -951,7 +969,7 @@ def _start(options: argparse.Namespace, stack: Stack, work_dir: Path) -> Bench:
 def _measure(bench: Bench) -> list[Row]:
     rows: list[Row] = []
     try:
-        for measure in MEASUREMENTS:
+        for measure in _all_measurements():
             summary = (measure.__doc__ or measure.__name__).splitlines()[0]
             _say(f"measuring: {summary}")
             rows += measure(bench)

@@ -32,6 +32,10 @@ BLUEPRINTS: list[str] = [
     "anju.areas.routes",
     "anju.people.routes",
     "anju.patrol.routes",
+    "anju.venues.routes",
+    "anju.venues.bulk.routes",
+    "anju.housing.routes",
+    "anju.locks.routes",
 ]
 
 

@@ -34,6 +34,8 @@ MODEL_MODULES: list[str] = [
     "anju.patrol.models",
     "anju.venues.models",
     "anju.housing.models",
+    "anju.venues.bulk.models",
+    "anju.locks.models",
 ]
 
 ALIAS = "default"

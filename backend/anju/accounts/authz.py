@@ -30,9 +30,44 @@ from anju.common.schemas import object_id_or_404
 # administrators manage accounts, areas and devices and see no personal data.
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     "resident": frozenset({"self"}),
-    "operator": frozenset({"self", "areas.read", "people.read", "people.create"}),
+    "operator": frozenset(
+        {
+            "self",
+            "areas.read",
+            "people.read",
+            "people.create",
+            "venues.read",
+            "venues.create",
+            "venues.codes",
+            "employments.read",
+            "employments.manage",
+            "imports.manage",
+            "properties.read",
+            "properties.manage",
+            "tenancies.read",
+            "tenancies.manage",
+            "locks.read",
+        }
+    ),
     "area_admin": frozenset(
-        {"self", "areas.read", "people.read", "people.create", "coverage.read"}
+        {
+            "self",
+            "areas.read",
+            "people.read",
+            "people.create",
+            "coverage.read",
+            "venues.read",
+            "venues.create",
+            "venues.approve",
+            "venues.codes",
+            "employments.read",
+            "employments.manage",
+            "imports.manage",
+            "properties.read",
+            "properties.manage",
+            "tenancies.read",
+            "locks.read",
+        }
     ),
     "officer": frozenset(
         {
@@ -45,6 +80,19 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             "people.reveal",
             "alerts.read",
             "coverage.read",
+            "venues.read",
+            "venues.create",
+            "venues.approve",
+            "venues.codes",
+            "employments.read",
+            "employments.manage",
+            "imports.manage",
+            "properties.read",
+            "properties.manage",
+            "tenancies.read",
+            "tenancies.manage",
+            "tenancies.override",
+            "locks.read",
         }
     ),
     "sysadmin": frozenset(

@@ -34,3 +34,53 @@ class Venue(Document):
         "collection": "venues",
         "indexes": ["area", "operator", "scope_keys", ("area", "name")],
     }
+
+
+EMPLOYMENT_KINDS = ("staff", "business_contact")
+EMPLOYMENT_STATES = ("active", "ended", "left_without_notice")
+EMPLOYMENT_CHANNELS = ("self_scan", "operator", "area_admin", "officer", "import")
+
+
+class Consent(me.EmbeddedDocument):
+    """The worker's separate consent to processing sensitive personal data."""
+
+    version = me.StringField(required=True)
+    accepted_at = me.DateTimeField(required=True)
+
+
+class Employment(Document):
+    """A person working at (or, as a business contact, dealing with) a venue.
+
+    ``scope_keys`` are the venue's area keys, ``venue:<id>`` and
+    ``person:<id>``: the operator, the area's admins and officers and the
+    worker themself reach it. ``active_key`` is ``<person>:<venue>`` while the
+    employment is active and unset afterwards, so a unique sparse index allows
+    one active employment per person and venue.
+    """
+
+    person = me.ObjectIdField(required=True)
+    venue = me.ObjectIdField(required=True)
+    kind = me.StringField(choices=EMPLOYMENT_KINDS, default="staff")
+    job = me.StringField(max_length=50)
+    start_date = me.DateField()
+    end_date = me.DateField()
+    state = me.StringField(choices=EMPLOYMENT_STATES, default="active")
+    channel = me.StringField(required=True, choices=EMPLOYMENT_CHANNELS)
+    registered_by = me.StringField()  # account id; None for a self scan
+    consent = me.EmbeddedDocumentField(Consent)
+    import_batch = me.ObjectIdField()
+    active_key = me.StringField()
+    scope_keys = me.ListField(me.StringField())
+    created_at = me.DateTimeField(required=True)
+    updated_at = me.DateTimeField()
+
+    meta = {
+        "collection": "employments",
+        "indexes": [
+            {"fields": ["active_key"], "unique": True, "sparse": True},
+            "person",
+            ("venue", "state"),
+            "scope_keys",
+            "import_batch",
+        ],
+    }

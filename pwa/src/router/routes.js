@@ -5,6 +5,9 @@
  * role the page belongs to), titleKey (the navigation bar's title), tab (the
  * tab to highlight), parent (where the back arrow goes without history).
  */
+import { housingPublicRoutes, housingRoleRoutes } from './housing.js'
+import { venuePublicRoutes, venueRoleRoutes } from './venues.js'
+
 const RoleLayout = () => import('@/layouts/RoleLayout.vue')
 
 export const routes = [
@@ -20,20 +23,8 @@ export const routes = [
     component: () => import('@/views/auth/TotpEnrolView.vue'),
     meta: { titleKey: 'mfa.title' },
   },
-  {
-    path: '/v/:token',
-    name: 'venue-code',
-    component: () => import('@/views/codes/CodeScanView.vue'),
-    props: (route) => ({ kind: 'venue', token: route.params.token }),
-    meta: { public: true, titleKey: 'codes.venueTitle' },
-  },
-  {
-    path: '/r/:token',
-    name: 'room-code',
-    component: () => import('@/views/codes/CodeScanView.vue'),
-    props: (route) => ({ kind: 'room', token: route.params.token }),
-    meta: { public: true, titleKey: 'codes.roomTitle' },
-  },
+  ...venuePublicRoutes,
+  ...housingPublicRoutes,
   {
     path: '/',
     component: RoleLayout,
@@ -100,6 +91,8 @@ export const routes = [
         component: () => import('@/views/sysadmin/DevicesView.vue'),
         meta: { role: 'sysadmin', titleKey: 'sysadmin.devicesTitle' },
       },
+      ...venueRoleRoutes,
+      ...housingRoleRoutes,
       {
         path: 'me',
         name: 'me',

@@ -1,3 +1,6 @@
+import housing from './housing.en.js'
+import venues from './venues.en.js'
+
 export default {
   app: {
     name: 'Anju',
@@ -273,4 +276,6 @@ export default {
     hint: 'There is no page at this address.',
     home: 'Back to the start',
   },
+  ...venues,
+  ...housing,
 }

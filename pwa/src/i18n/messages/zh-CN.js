@@ -1,3 +1,6 @@
+import housing from './housing.zh-CN.js'
+import venues from './venues.zh-CN.js'
+
 export default {
   app: {
     name: '安居',
@@ -272,4 +275,6 @@ export default {
     hint: '这个地址没有对应的页面。',
     home: '返回首页',
   },
+  ...venues,
+  ...housing,
 }

@@ -1,0 +1,1 @@
+"""Bulk import of staff from CSV and XLSX spreadsheets."""

@@ -1,0 +1,13 @@
+"""Venue codes: QR encoding and a poster PDF for many venues.
+
+Measurement functions take the running ``bench.Bench`` and return ``bench.Row``
+figures; ``scripts/bench.py`` runs every one listed in ``MEASUREMENTS``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import bench
+
+MEASUREMENTS: list[Callable[[bench.Bench], list[bench.Row]]] = []

@@ -6,4 +6,4 @@ from flask_smorest import Blueprint
 
 URL_PREFIX = ""
 
-blp = Blueprint("imports", __name__, description="Bulk import of staff from spreadsheets")
+blp = Blueprint("imports", __name__, description="Staff imports from spreadsheets")

@@ -33,6 +33,7 @@ BLUEPRINTS: list[str] = [
     "anju.people.routes",
     "anju.patrol.routes",
     "anju.venues.routes",
+    "anju.venues.employment_routes",
     "anju.venues.bulk.routes",
     "anju.housing.routes",
     "anju.locks.routes",

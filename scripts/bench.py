@@ -710,7 +710,7 @@ MEASUREMENTS: list[Callable[[Bench], list[Row]]] = [
 # Measurements kept in modules of their own beside this file, one per pillar.
 # Each defines ``MEASUREMENTS`` (functions of the Bench, as above); they run
 # before ``raw_drift``.
-FEATURE_MODULES = ("bench_venues", "bench_qr", "bench_locks")
+FEATURE_MODULES = ("bench_venues", "bench_imports", "bench_qr", "bench_locks")
 
 
 def _all_measurements() -> list[Callable[[Bench], list[Row]]]:

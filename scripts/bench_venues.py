@@ -1,4 +1,4 @@
-"""One code: self-registration and bulk import, beside the raw database.
+"""One code: self-registration over HTTP, beside raw pymongo writing the same documents.
 
 Measurement functions take the running ``bench.Bench`` and return ``bench.Row``
 figures; ``scripts/bench.py`` runs every one listed in ``MEASUREMENTS``.

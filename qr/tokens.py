@@ -79,3 +79,11 @@ def verify(token: str, key: str) -> CodeClaims:
         object_id=str(ObjectId(payload[1:13])),
         version=int.from_bytes(payload[13:15], "big"),
     )
+
+
+def code_number(kind: str, object_id: str, version: int) -> str:
+    """The short number printed under a code, to quote on the phone: the kind's
+    letter, the last six hex digits of the id and the version (``V-3F9A2C-2``)."""
+    if kind not in KINDS:
+        raise ValueError(f"unknown code kind {kind!r}")
+    return f"{KINDS[kind].decode()}-{str(object_id)[-6:].upper()}-{version}"

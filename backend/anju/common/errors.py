@@ -44,11 +44,18 @@ FieldErrors = dict[str, list[dict[str, str]]]
 
 
 class AnjuError(Exception):
-    """A failure a client can act on; subclasses fix the status and type."""
+    """A failure a client can act on; subclasses fix the status and type.
+
+    The problem document carries ``code``, a stable machine-readable reason
+    (the class's ``code`` or else the detail's message code), so a client can
+    act on it without parsing the translated ``detail``. ``members`` adds
+    further members a client needs (say, whom to ask about a replaced code).
+    """
 
     status = 400
     kind = "bad-request"
     detail_code = ""
+    code: str | None = None
 
     def __init__(
         self,
@@ -63,6 +70,11 @@ class AnjuError(Exception):
         self.errors = errors or {}
         self.headers = dict(headers or {})
         self.params = params
+        self.members: dict[str, Any] = {}
+
+    @property
+    def problem_code(self) -> str:
+        return self.code or self.detail_code or self.kind
 
 
 class Unauthenticated(AnjuError):
@@ -181,6 +193,9 @@ def problem(
     detail: str,
     errors: FieldErrors | None = None,
     headers: Mapping[str, str] | None = None,
+    *,
+    code: str | None = None,
+    members: Mapping[str, Any] | None = None,
 ) -> Response:
     body: dict[str, Any] = {
         "type": TYPE_BASE + kind,
@@ -190,8 +205,12 @@ def problem(
         "instance": request.path,
         "request_id": g.get("request_id", "-"),
     }
+    if code:
+        body["code"] = code
     if errors:
         body["errors"] = errors
+    for name, value in (members or {}).items():
+        body.setdefault(name, value)
 
     response = current_app.response_class(
         json.dumps(body, ensure_ascii=False), status=status, mimetype=PROBLEM_MIME
@@ -247,7 +266,15 @@ def _from_anju(error: AnjuError) -> Response:
     if error.status >= 500:
         logger.warning("dependency unavailable", extra={"kind": error.kind})
     detail = translate(error.detail_code or f"http.{error.status}", **error.params)
-    return problem(error.status, error.kind, detail, error.errors, error.headers)
+    return problem(
+        error.status,
+        error.kind,
+        detail,
+        error.errors,
+        error.headers,
+        code=error.problem_code,
+        members=error.members,
+    )
 
 
 def _from_database(error: Exception) -> Response:

@@ -2,12 +2,364 @@
 
 Measurement functions take the running ``bench.Bench`` and return ``bench.Row``
 figures; ``scripts/bench.py`` runs every one listed in ``MEASUREMENTS``.
+
+``self_registration`` posts ``POST /venue-codes/{token}/registrations`` from
+8 and 50 concurrent clients (``--clients``), each request a distinct resident
+with their own session and a distinct person the simulator knows, so every
+request stores a person and an employment, asks the ID authority and appends
+one audit entry. The sessions are opened before the clock starts, in this
+process, leaving what an SMS login leaves (an account with the resident grant,
+a login session, an access token); an SMS login per resident over HTTP would
+hit the per-address SMS limit long before 600 residents. Access tokens live 15
+minutes, which the run stays well within.
+
+Beside it, raw pymongo inserts the same three documents per registration (a
+person, an employment, an audit entry, built by the app's own code before the
+clock starts) into collections with the same indexes, one client, one thread,
+as ``raw insert_one`` does: "raw registration" is the reference rate.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
 
-import bench
+import bench as harness
+import pymongo
+import requests
+from bson import ObjectId
 
-MEASUREMENTS: list[Callable[[bench.Bench], list[bench.Row]]] = []
+from anju.accounts.models import Account, Grant, LoginSession
+from anju.accounts.service import encrypt_phone, phone_index
+from anju.accounts.tokens import make_access_token
+from anju.areas.models import Area
+from anju.audit.models import AuditEntry
+from anju.audit.service import GENESIS_HASH, entry_hash
+from anju.common.idnumber import parse_id_number
+from anju.db import get_db
+from anju.identity.population import Citizen, synthetic_population
+from anju.people.models import Person
+from anju.people.service import new_person
+from anju.privacy.consent import CURRENT_VERSION
+from anju.seed import POPULATION_SEED
+from anju.venues.models import Employment, Venue
+from qr import tokens
+
+RAW_REGISTRATION = "raw registration (person + employment + audit)"
+RAW_COLLECTIONS = {"people": "bench_raw_people", "employments": "bench_raw_employments"}
+RAW_AUDIT = "bench_raw_audit"
+# The embedded database takes a while over a large insert_many: keep each
+# well inside the client's socket timeout.
+BATCH = 100
+
+
+@dataclass
+class _Resident:
+    citizen: Citizen
+    headers: dict[str, str]
+
+
+class _Citizens:
+    """The run's fresh citizens (the simulator knows them); past their end,
+    more from the same generator that the simulator does not know."""
+
+    def __init__(self, known: Iterator[Citizen]) -> None:
+        self.known = known
+        self.unknown = 0
+        self._extra: Iterator[Citizen] | None = None
+
+    def next(self) -> Citizen:
+        citizen = next(self.known, None)
+        if citizen is not None:
+            return citizen
+        if self._extra is None:
+            more = synthetic_population(POPULATION_SEED + 1, 5000)
+            self._extra = iter(more)
+        self.unknown += 1
+        return next(self._extra)
+
+
+def _venue(bench: harness.Bench) -> tuple[Venue, str]:
+    with bench.app.app_context():
+        area = Area.objects.get(id=ObjectId(bench.village_id))
+        venue_id = ObjectId()
+        venue = Venue(
+            id=venue_id,
+            name="基准物流园",
+            kind="warehouse_logistics",
+            area=area.id,
+            status="active",
+            code_version=1,
+            scope_keys=[*area.scope_keys(), f"venue:{venue_id}"],
+            created_at=datetime.now(UTC),
+        )
+        venue.save(force_insert=True)
+    token = tokens.sign("venue", str(venue.id), 1, bench.settings.code_signing_key)
+    return venue, token
+
+
+def _residents(
+    bench: harness.Bench, citizens: _Citizens, count: int
+) -> list[_Resident]:
+    """Residents with a session each, as an SMS login leaves them: an account
+    with the resident grant, a login session and an access token (stored with
+    bulk inserts, so that preparing a thousand takes seconds)."""
+    now = datetime.now(UTC)
+    chosen = [citizens.next() for _ in range(count)]
+    with bench.app.test_request_context():
+        accounts = [
+            Account(
+                id=ObjectId(),
+                phone_index=phone_index(citizen.phone),
+                phone_encrypted=encrypt_phone(citizen.phone),
+                grants=[Grant(role="resident")],
+                created_at=now,
+                updated_at=now,
+            )
+            for citizen in chosen
+        ]
+        sessions = [
+            LoginSession(
+                id=ObjectId(),
+                account=account.id,
+                created_at=now,
+                expires_at=now + timedelta(days=1),
+                user_agent="bench",
+            )
+            for account in accounts
+        ]
+        for start in range(0, count, BATCH):
+            chunk = slice(start, start + BATCH)
+            Account._get_collection().insert_many(
+                [account.to_mongo() for account in accounts[chunk]]
+            )
+            LoginSession._get_collection().insert_many(
+                [session.to_mongo() for session in sessions[chunk]]
+            )
+        tokens_ = [
+            make_access_token(account, str(session.id))[0]
+            for account, session in zip(accounts, sessions, strict=True)
+        ]
+    return [
+        _Resident(citizen, {"Authorization": f"Bearer {token}"})
+        for citizen, token in zip(chosen, tokens_, strict=True)
+    ]
+
+
+def _body(citizen: Citizen) -> dict:
+    return {
+        "name": citizen.name,
+        "id_number": citizen.id_number,
+        "job": "分拣员",
+        "start_date": (date.today() - timedelta(days=2)).isoformat(),
+        "emergency_contact_name": "紧急联系人",
+        "emergency_contact_phone": "13912345678",
+        "consent_version": CURRENT_VERSION,
+    }
+
+
+def _register(
+    bench: harness.Bench,
+    session: requests.Session,
+    url: str,
+    resident: _Resident,
+    outcome: harness._Outcome,
+) -> None:
+    headers = {**resident.headers, "Idempotency-Key": uuid.uuid4().hex}
+    started = time.perf_counter()
+    try:
+        answer = session.post(
+            url,
+            json=_body(resident.citizen),
+            headers=headers,
+            timeout=harness.HTTP_TIMEOUT,
+        )
+        status = str(answer.status_code)
+        verdict = answer.json().get("verification", "-")
+    except (requests.RequestException, ValueError) as error:
+        status, verdict = type(error).__name__, "-"
+    elapsed = time.perf_counter() - started
+
+    with outcome.lock:
+        outcome.latencies.append(elapsed)
+        outcome.statuses[status] += 1
+        outcome.verdicts[str(verdict)] += 1
+
+
+def _run(
+    bench: harness.Bench, url: str, clients: int, residents: list[_Resident]
+) -> tuple[harness._Outcome, float]:
+    queue = iter(residents)
+    outcome = harness._Outcome()
+    deadline = bench.deadline()
+
+    def client() -> None:
+        with requests.Session() as session:
+            while bench.running(deadline):
+                with outcome.lock:
+                    resident = next(queue, None)
+                if resident is None:
+                    return
+                _register(bench, session, url, resident, outcome)
+
+    return outcome, harness._run_threads([client] * clients)
+
+
+# --- the raw reference
+
+
+def _raw_documents(bench: harness.Bench, venue: Venue, count: int) -> list[tuple]:
+    """The three documents of ``count`` registrations, built as the app builds
+    them (encrypted and indexed ID number and phone, scope keys, consent,
+    a linked audit entry with its hash), ready to insert."""
+    citizens = synthetic_population(POPULATION_SEED + 2, count)
+    documents = []
+    previous = GENESIS_HASH
+    now = datetime.now(UTC)
+    with bench.app.app_context():
+        for seq, citizen in enumerate(citizens, start=1):
+            facts = parse_id_number(citizen.id_number)
+            person = new_person(
+                citizen.name, facts, citizen.phone, venue.scope_keys, "self_scan", None
+            )
+            employment = Employment(
+                id=ObjectId(),
+                person=person.id,
+                venue=venue.id,
+                job="分拣员",
+                start_date=date.today(),
+                channel="self_scan",
+                active_key=f"{person.id}:{venue.id}",
+                scope_keys=[*venue.scope_keys, f"person:{person.id}"],
+                created_at=now,
+                updated_at=now,
+            )
+            audit = AuditEntry(
+                seq=seq,
+                at=now.replace(microsecond=0),
+                action="employment.create",
+                resource_type="employment",
+                resource_id=str(employment.id),
+                subject_person=str(person.id),
+                outcome="ok",
+                details={"channel": "self_scan", "verification": "match"},
+                prev_hash=previous,
+            )
+            audit.hash = previous = entry_hash(audit._data)
+            documents.append(
+                (
+                    person.to_mongo().to_dict(),
+                    employment.to_mongo().to_dict(),
+                    audit.to_mongo().to_dict(),
+                )
+            )
+    return documents
+
+
+def _raw_collection(client: pymongo.MongoClient, real: str, name: str):
+    """A fresh collection with the real one's indexes."""
+    database = client.get_default_database()
+    database.create_collection(name)
+    collection = database[name]
+    for index_name, spec in get_db()[real].index_information().items():
+        if index_name == "_id_":
+            continue
+        options = {k: spec[k] for k in ("unique", "sparse") if k in spec}
+        collection.create_index(spec["key"], name=index_name, **options)
+    return collection
+
+
+def raw_registration(bench: harness.Bench, venue: Venue) -> harness.Row:
+    wanted = bench.budget.people
+    documents = _raw_documents(bench, venue, wanted + harness.WARM_UP_OPERATIONS)
+    client: pymongo.MongoClient = pymongo.MongoClient(
+        bench.settings.mongodb_uri, tz_aware=True
+    )
+    try:
+        people = _raw_collection(
+            client, Person._get_collection_name(), RAW_COLLECTIONS["people"]
+        )
+        employments = _raw_collection(
+            client, Employment._get_collection_name(), RAW_COLLECTIONS["employments"]
+        )
+        audit = _raw_collection(client, AuditEntry._get_collection_name(), RAW_AUDIT)
+        for person, employment, entry in documents[: harness.WARM_UP_OPERATIONS]:
+            people.insert_one(person)
+            employments.insert_one(employment)
+            audit.insert_one(entry)
+
+        done, started, deadline = 0, time.perf_counter(), bench.deadline()
+        for person, employment, entry in documents[harness.WARM_UP_OPERATIONS :]:
+            if not bench.running(deadline):
+                break
+            people.insert_one(person)
+            employments.insert_one(employment)
+            audit.insert_one(entry)
+            done += 1
+        rate = done / (time.perf_counter() - started)
+    finally:
+        client.close()
+
+    note = harness._join(
+        f"n={done}", "3 insert_one, 1 thread", harness._limit_note(done, wanted)
+    )
+    return harness.Row(RAW_REGISTRATION, rate, "reg/s", harness.RAW_INSERT, note)
+
+
+# --- the measurement
+
+
+def self_registration(bench: harness.Bench) -> list[harness.Row]:
+    """Self-registration by venue code over HTTP, beside raw pymongo."""
+    venue, token = _venue(bench)
+    url = bench.url(f"/api/v1/venue-codes/{token}/registrations")
+    citizens = _Citizens(bench.citizens)
+    wanted = bench.budget.people
+
+    harness._say("  opening resident sessions (untimed)")
+    warm = _residents(bench, citizens, harness.WARM_UP_REQUESTS)
+    levels = {n: _residents(bench, citizens, wanted) for n in bench.clients}
+    raw = raw_registration(bench, venue)
+    _run(bench, url, min(bench.clients), warm)
+
+    rows = [raw]
+    for clients in bench.clients:
+        outcome, wall = _run(bench, url, clients, levels[clients])
+        done = len(outcome.latencies)
+        errors = done - outcome.statuses["201"]
+        error_kinds = ", ".join(
+            f"{status}×{n}" for status, n in outcome.statuses.items() if status != "201"
+        )
+        checked = "ID checks " + ", ".join(
+            f"{verdict}×{n}" for verdict, n in sorted(outcome.verdicts.items())
+        )
+        rate = done / wall
+        note = harness._join(
+            f"n={done}",
+            f"{rate / raw.value:.2f}× raw registration" if raw.value else "",
+            f"errors {errors}" + (f" ({error_kinds})" if error_kinds else ""),
+            checked,
+            harness._limit_note(done, wanted),
+        )
+        label = f"self-registration, {clients} clients"
+        rows.append(harness.Row(label, rate, "req/s", harness.RAW_INSERT, note))
+        for share in (0.50, 0.99):
+            latency = harness._percentile(outcome.latencies, share) * 1000
+            name = f"p{share * 100:.0f} latency, self-registration, {clients} clients"
+            rows.append(
+                harness.Row(name, latency, "ms", harness.RAW_INSERT, detail=True)
+            )
+
+    if citizens.unknown:
+        rows[-3].note = harness._join(
+            rows[-3].note,
+            f"{citizens.unknown} people unknown to the simulator (the run's "
+            "population was used up)",
+        )
+    return rows
+
+
+MEASUREMENTS: list[Callable[[harness.Bench], list[harness.Row]]] = [self_registration]

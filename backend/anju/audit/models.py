@@ -53,6 +53,8 @@ class AuditCounter(Document):
 
     id = me.StringField(primary_key=True)
     seq = me.IntField(required=True, default=0)
+    # Made anew with the document: lets a writer trust the head it remembers.
+    epoch = me.StringField()
 
     meta = {"collection": "audit_counters"}
 

@@ -20,17 +20,18 @@ import logging
 import math
 import random
 import re
+import secrets
 import threading
 import time
 import unicodedata
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import mongoengine as me
 from flask import current_app, has_request_context, request
-from pymongo.errors import DuplicateKeyError
+from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from anju.audit.models import OUTCOMES, AuditCheckpoint, AuditCounter, AuditEntry
 from anju.common.errors import Unavailable, field_error
@@ -215,8 +216,20 @@ def _latest_checkpoint() -> AuditCheckpoint | None:
 
 
 def _high_water() -> int:
+    return _mark()[0]
+
+
+# An epoch not read (or not known): never matches a remembered head.
+_UNKNOWN = object()
+
+
+def _mark() -> tuple[int, object]:
+    """The high-water mark and the epoch of its document (a fresh one whenever
+    the counter is made anew, e.g. after the collections were emptied)."""
     counter = AuditCounter._get_collection().find_one({"_id": COUNTER_ID})
-    return counter["seq"] if counter else 0
+    if counter is None:
+        return 0, _UNKNOWN
+    return counter["seq"], counter.get("epoch")
 
 
 def _tip_from(seq: int) -> dict | None:
@@ -239,8 +252,16 @@ def _tip_from(seq: int) -> dict | None:
             return newest
 
 
-def _head(taken_seq: int = 0) -> tuple[int, str]:
-    """The sequence and hash a new entry links to.
+# This process's newest append: (epoch of the mark, seq, hash). While the mark
+# still stands at that seq under that epoch, the entry there is the one this
+# process wrote, so finding the head takes one read instead of two. A hint
+# only: the unique index on seq still decides who extends the chain.
+_own_tip: tuple[str | None, int, str] | None = None
+
+
+def _head(taken_seq: int = 0) -> tuple[int, str, object]:
+    """The sequence and hash a new entry links to, and the mark's epoch when
+    it was read (else ``_UNKNOWN``).
 
     Usually the entry at the high-water mark (or at ``taken_seq``, a sequence
     another writer was just seen to take), or just past it when other writers
@@ -249,33 +270,46 @@ def _head(taken_seq: int = 0) -> tuple[int, str]:
     or else the genesis; the sequence still continues above the mark, so
     entries removed from the end stay a visible gap.
     """
-    high_water = taken_seq or _high_water()
+    high_water, epoch = taken_seq, _UNKNOWN
+    if not high_water:
+        high_water, epoch = _mark()
+        own = _own_tip
+        if own is not None and high_water > 0 and own[:2] == (epoch, high_water):
+            return own[1], own[2], epoch
+
     if high_water > 0:
         tip = _tip_from(high_water)
         if tip is not None:
-            return tip["seq"], tip["hash"]
+            return tip["seq"], tip["hash"], epoch
 
     newest = AuditEntry._get_collection().find_one(
         {}, sort=[("seq", -1)], projection={"seq": 1, "hash": 1, "_id": 0}
     )
     if newest is not None:
-        return max(newest["seq"], high_water), newest["hash"]
+        return max(newest["seq"], high_water), newest["hash"], epoch
 
     checkpoint = _latest_checkpoint()
     if checkpoint is not None:
-        return max(checkpoint.seq, high_water), checkpoint.hash
-    return high_water, GENESIS_HASH
+        return max(checkpoint.seq, high_water), checkpoint.hash, epoch
+    return high_water, GENESIS_HASH, epoch
 
 
 def _raise_high_water(seq: int) -> None:
     counters = AuditCounter._get_collection()
-    change = {"$max": {"seq": seq}}
+    change = {"$max": {"seq": seq}, "$setOnInsert": {"epoch": secrets.token_hex(8)}}
 
     try:
         counters.update_one({"_id": COUNTER_ID}, change, upsert=True)
     except DuplicateKeyError:
         # Two first-ever upserts raced; the document exists now.
-        counters.update_one({"_id": COUNTER_ID}, change)
+        counters.update_one({"_id": COUNTER_ID}, {"$max": {"seq": seq}})
+
+
+def _remember(epoch: object, seq: int, hash_: str) -> None:
+    """Note this process's newest append, while still holding the turn (so the
+    next writer here never links to an older one)."""
+    global _own_tip  # one hint per process
+    _own_tip = None if epoch is _UNKNOWN else (epoch, seq, hash_)  # type: ignore[assignment]
 
 
 _append_turn = threading.Lock()
@@ -284,6 +318,45 @@ _append_turn = threading.Lock()
 def _backoff(collisions: int) -> float:
     # Jitter spreads writers that collided; not used for anything secret.
     return random.uniform(0, min(0.001 * collisions, 0.02))  # noqa: S311
+
+
+def _entry_fields(
+    action: str,
+    *,
+    actor: AuditActor | None,
+    resource_type: str,
+    resource_id: str | None = None,
+    subject_person: str | None = None,
+    purpose: str | None = None,
+    outcome: str = "ok",
+    details: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    """An entry's fields apart from its place in the chain, checked."""
+    if not isinstance(action, str) or not _ACTION.match(action):
+        raise ValueError("action must look like 'domain.verb'")
+    if outcome not in OUTCOMES:
+        raise ValueError(f"outcome must be one of {', '.join(OUTCOMES)}")
+    if not resource_type:
+        raise ValueError("resource_type is required")
+
+    actor = actor or AuditActor(None, None, None)
+    _refuse_sensitive("purpose", purpose)
+    _refuse_sensitive("actor_org", actor.organization)
+    request_id, ip = _request_origin()
+    return {
+        "actor_account": actor.account_id,
+        "actor_role": actor.role,
+        "actor_org": actor.organization,
+        "action": action,
+        "resource_type": resource_type,
+        "resource_id": resource_id,
+        "subject_person": subject_person,
+        "purpose": purpose,
+        "request_id": request_id,
+        "ip": ip,
+        "outcome": outcome,
+        "details": _clean_details(details or {}),
+    }
 
 
 def record(
@@ -305,31 +378,16 @@ def record(
     number or a mobile number, and :class:`AuditUnavailable` when the chain
     could not be extended in time (the caller's action must then fail).
     """
-    if not _ACTION.match(action):
-        raise ValueError("action must look like 'domain.verb'")
-    if outcome not in OUTCOMES:
-        raise ValueError(f"outcome must be one of {', '.join(OUTCOMES)}")
-    if not resource_type:
-        raise ValueError("resource_type is required")
-
-    actor = actor or AuditActor(None, None, None)
-    _refuse_sensitive("purpose", purpose)
-    _refuse_sensitive("actor_org", actor.organization)
-    request_id, ip = _request_origin()
-    fields = {
-        "actor_account": actor.account_id,
-        "actor_role": actor.role,
-        "actor_org": actor.organization,
-        "action": action,
-        "resource_type": resource_type,
-        "resource_id": resource_id,
-        "subject_person": subject_person,
-        "purpose": purpose,
-        "request_id": request_id,
-        "ip": ip,
-        "outcome": outcome,
-        "details": _clean_details(details or {}),
-    }
+    fields = _entry_fields(
+        action,
+        actor=actor,
+        resource_type=resource_type,
+        resource_id=resource_id,
+        subject_person=subject_person,
+        purpose=purpose,
+        outcome=outcome,
+        details=details,
+    )
 
     deadline = time.monotonic() + APPEND_TIMEOUT_SECONDS
     # Threads of one process take turns; processes race on the unique seq.
@@ -344,20 +402,89 @@ def record(
     return entry
 
 
+def record_many(entries: Sequence[Mapping[str, Any]]) -> int:
+    """Append several entries in one go, in the order given, and answer how
+    many were appended.
+
+    Each entry is a mapping of :func:`record`'s arguments (``action``,
+    ``actor``, ``resource_type``, and optionally ``resource_id``,
+    ``subject_person``, ``purpose``, ``outcome``, ``details``). Every entry is
+    checked before any is written (a ``ValueError`` as from :func:`record`);
+    then they are linked one after the other and inserted with one command, so
+    many entries cost about as many round trips as one. Raises
+    :class:`AuditUnavailable` like :func:`record`; entries appended before
+    that stay in the chain.
+    """
+    prepared = [_entry_fields(**dict(entry)) for entry in entries]
+    if not prepared:
+        return 0
+
+    deadline = time.monotonic() + APPEND_TIMEOUT_SECONDS
+    if not _append_turn.acquire(timeout=APPEND_TIMEOUT_SECONDS):
+        raise AuditUnavailable()
+    try:
+        last_seq = _append_many(prepared, deadline)
+    finally:
+        _append_turn.release()
+
+    _raise_high_water(last_seq)
+    return len(prepared)
+
+
 def _append(fields: dict[str, Any], deadline: float) -> AuditEntry:
     """Insert the entry after the current head; on losing the race for a
     sequence, link again after the winner, until ``deadline``."""
     taken, collisions = 0, 0
     while True:
-        head_seq, head_hash = _head(taken)
+        head_seq, head_hash, epoch = _head(taken)
         entry = AuditEntry(**fields, seq=head_seq + 1, at=_now(), prev_hash=head_hash)
         entry.hash = entry_hash(entry._data)
 
         try:
             entry.save(force_insert=True)
+            _remember(epoch, entry.seq, entry.hash)
             return entry
         except me.NotUniqueError:
             taken, collisions = entry.seq, collisions + 1
+
+        if time.monotonic() > deadline:
+            logger.warning("audit append timed out", extra={"tries": collisions})
+            raise AuditUnavailable()
+        time.sleep(_backoff(collisions))
+
+
+def _append_many(prepared: list[dict[str, Any]], deadline: float) -> int:
+    """Link ``prepared`` after the head and insert them in order with one
+    command; when another writer took one of their sequences, link the rest
+    again after it. Answers the last entry's seq."""
+    collection = AuditEntry._get_collection()
+    remaining, taken, collisions = prepared, 0, 0
+
+    while True:
+        head_seq, head_hash, epoch = _head(taken)
+        at = _now()
+        documents = []
+        for offset, fields in enumerate(remaining, start=1):
+            entry = AuditEntry(
+                **fields, seq=head_seq + offset, at=at, prev_hash=head_hash
+            )
+            entry.hash = head_hash = entry_hash(entry._data)
+            documents.append(entry.to_mongo().to_dict())
+
+        try:
+            collection.insert_many(documents, ordered=True)
+            _remember(epoch, documents[-1]["seq"], documents[-1]["hash"])
+            return documents[-1]["seq"]
+        except BulkWriteError as error:
+            failures = error.details.get("writeErrors", [])
+            if not failures or any(f.get("code") != 11000 for f in failures):
+                raise
+            stored = error.details.get("nInserted", 0)
+            if stored:
+                _raise_high_water(documents[stored - 1]["seq"])
+            remaining = remaining[stored:]
+            taken, collisions = head_seq + stored + 1, collisions + 1
+            _remember(_UNKNOWN, 0, "")
 
         if time.monotonic() > deadline:
             logger.warning("audit append timed out", extra={"tries": collisions})

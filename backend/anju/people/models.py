@@ -52,3 +52,40 @@ class Person(Document):
             ("verification.state", "verification.next_check_at"),
         ],
     }
+
+
+SHARE_PURPOSES = ("employment", "tenancy")
+
+
+class ShareCodeUse(me.EmbeddedDocument):
+    """Who entered a share code, where and when (shown to the person)."""
+
+    used_at = me.DateTimeField(required=True)
+    by_account = me.StringField()
+    by_name = me.StringField()
+    place_name = me.StringField()
+
+
+class ShareCode(Document):
+    """A short code a person gives an employer or landlord so they can be
+    registered without their ID number being typed. Only an HMAC of the code
+    is stored (``code_hash``); ``hint`` is its last three characters."""
+
+    person = me.ObjectIdField(required=True)
+    account = me.ObjectIdField(required=True)
+    purpose = me.StringField(required=True, choices=SHARE_PURPOSES)
+    code_hash = me.StringField(required=True)
+    hint = me.StringField()
+    created_at = me.DateTimeField(required=True)
+    expires_at = me.DateTimeField(required=True)
+    withdrawn_at = me.DateTimeField()
+    uses = me.EmbeddedDocumentListField(ShareCodeUse)
+    scope_keys = me.ListField(me.StringField())
+
+    meta = {
+        "collection": "share_codes",
+        "indexes": [
+            {"fields": ["code_hash"], "unique": True},
+            ("person", "-created_at"),
+        ],
+    }

@@ -171,10 +171,12 @@ def new_person(
     scope_keys: list[str],
     channel: str,
     created_by: str | None,
+    person_id: ObjectId | None = None,
 ) -> Person:
-    """A new, unsaved person, pending its ID check."""
+    """A new, unsaved person, pending its ID check (``person_id`` when the
+    caller needs the id before the person is stored)."""
     ring = keyring()
-    person_id = ObjectId()
+    person_id = person_id or ObjectId()
     now = datetime.now(UTC)
     person = Person(
         id=person_id,
@@ -248,8 +250,12 @@ def verify_person(
     name: str | None = None,
     id_number: str | None = None,
     settings: Settings | None = None,
+    audit: bool = True,
 ) -> str:
-    """Ask the authority once; record the answer or schedule the next try."""
+    """Ask the authority once; record the answer or schedule the next try.
+
+    ``audit=False`` leaves the audit entry to the caller, who records the
+    answer in its own entry (a registration: one entry instead of two)."""
     settings = settings or current_app.config["ANJU"]
     if not settings.id_authority_url:
         _schedule_retry(person, settings)
@@ -272,14 +278,15 @@ def verify_person(
         inc__verification__attempts=1,
         unset__verification__next_check_at=True,
     )
-    record(
-        "person.verified",
-        actor=None,
-        resource_type="person",
-        resource_id=str(person.id),
-        subject_person=str(person.id),
-        details={"result": check.verdict.value},
-    )
+    if audit:
+        record(
+            "person.verified",
+            actor=None,
+            resource_type="person",
+            resource_id=str(person.id),
+            subject_person=str(person.id),
+            details={"result": check.verdict.value},
+        )
     if check.verdict in (Verdict.MISMATCH, Verdict.NOT_FOUND):
         _raise_alert(person, check.verdict)
     logger.debug(

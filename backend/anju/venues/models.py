@@ -66,8 +66,15 @@ class Employment(Document):
     end_date = me.DateField()
     state = me.StringField(choices=EMPLOYMENT_STATES, default="active")
     channel = me.StringField(required=True, choices=EMPLOYMENT_CHANNELS)
-    registered_by = me.StringField()  # account id; None for a self scan
+    registered_by = me.StringField()  # account id; the worker's own for a self scan
     consent = me.EmbeddedDocumentField(Consent)
+    # Set when the name given here differs from the (checked) name already on
+    # record for this ID number: this registration counts as a mismatch.
+    name_mismatch = me.BooleanField(default=False)
+    emergency_contact_name = me.StringField(max_length=50)
+    emergency_contact_phone_encrypted = me.StringField()
+    emergency_contact_phone_masked = me.StringField()
+    via_share_code = me.BooleanField(default=False)
     import_batch = me.ObjectIdField()
     active_key = me.StringField()
     scope_keys = me.ListField(me.StringField())
@@ -82,5 +89,6 @@ class Employment(Document):
             ("venue", "state"),
             "scope_keys",
             "import_batch",
+            "registered_by",
         ],
     }

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from flask import Response, json
+from flask import Response
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from anju.accounts.authz import current_actor, public, requires
-from anju.common.errors import problem
-from anju.common.i18n import translate
 from anju.common.idempotency import idempotent
 from anju.venues import schemas, service
 
@@ -22,26 +20,6 @@ def _download(file: service.CodeFile) -> Response:
     response.headers["Content-Disposition"] = f'attachment; filename="{file.filename}"'
     response.headers["Cache-Control"] = "no-store"
     return response
-
-
-def code_answer(error: service.CodeInvalid | service.CodeReplaced) -> Response:
-    """The problem document of a bad venue code, with its stable ``code``
-    (``codes.invalid`` or ``codes.replaced``) and, for a replaced code,
-    ``contact``: whom to ask for the new one. Another blueprint that resolves
-    venue codes (registrations) may register this handler too."""
-    response = problem(
-        error.status, error.kind, translate(error.detail_code, **error.params)
-    )
-    body = json.loads(response.get_data())
-    body["code"] = error.code
-    if isinstance(error, service.CodeReplaced):
-        body["contact"] = error.contact
-    response.set_data(json.dumps(body, ensure_ascii=False))
-    return response
-
-
-blp.register_error_handler(service.CodeInvalid, code_answer)
-blp.register_error_handler(service.CodeReplaced, code_answer)
 
 
 @blp.route("/venues")

@@ -60,6 +60,7 @@ class CodeReplaced(AnjuError):
     def __init__(self, contact: str) -> None:
         super().__init__(contact=contact)
         self.contact = contact
+        self.members["contact"] = contact
 
 
 @dataclass(frozen=True)

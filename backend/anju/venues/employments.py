@@ -1,0 +1,767 @@
+"""Employments: a worker registering themself by scanning a venue's code, an
+operator, area admin or officer registering staff (typed, or by share code),
+ending an employment, and the lists of each tier, every look audited.
+
+A registration is stored before the ID authority is asked (design principle
+1): the person (or a link to the one with this ID number) and the employment,
+then the check, then one audit entry that carries its answer. At most one
+active employment per person and venue: ``active_key`` has a unique sparse
+index, so two submissions racing each other still make one record, and the
+second is answered with it.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta, timezone
+from typing import Any
+
+from bson import ObjectId
+from mongoengine import NotUniqueError
+from mongoengine.queryset.visitor import Q
+from pymongo import ReturnDocument
+from pymongo.errors import DuplicateKeyError
+
+from anju.accounts.authz import Actor, scoped, scoped_get
+from anju.accounts.models import Account
+from anju.areas.models import Area
+from anju.audit.service import record, record_many
+from anju.common.crypto import keyring
+from anju.common.errors import Conflict, InvalidInput, NotFound, field_error
+from anju.common.idnumber import IdNumberFacts
+from anju.common.pagination import newest_first
+from anju.common.phone import PhoneError, mask_phone, normalize_phone
+from anju.patrol.models import Alert
+from anju.people import service as people
+from anju.people import sharing
+from anju.people.models import Person
+from anju.privacy import consent as consents
+from anju.venues import employment_messages  # noqa: F401  (registers the texts)
+from anju.venues import service as venues
+from anju.venues.models import Consent, Employment, Venue
+
+logger = logging.getLogger(__name__)
+
+# The district's own calendar (China has one time zone and no summer time):
+# "today" for a start date is the worker's today, not UTC's.
+LOCAL = timezone(timedelta(hours=8))
+EARLIEST_START = date(1950, 1, 1)
+EMERGENCY_CONTEXT = "employment.emergency_phone"
+STAFF_CHANNELS = ("officer", "area_admin", "operator")
+AREA_NAME_SECONDS = 60.0
+OWN_MAX = 100
+
+
+@dataclass(frozen=True)
+class Registered:
+    """A registration's outcome: ``created`` is False when the worker was
+    already registered at this venue (the existing record is answered)."""
+
+    employment: Employment
+    person: Person
+    venue: Venue
+    created: bool
+    verification: str
+
+
+@dataclass(frozen=True)
+class _Form:
+    name: str | None
+    facts: IdNumberFacts | None
+    phone: str | None
+    job: str
+    start_date: date
+    kind: str
+    emergency_name: str | None
+    emergency_phone: str | None
+
+
+def today() -> date:
+    return datetime.now(LOCAL).date()
+
+
+# --- validation
+
+
+def _merge(errors: dict, problem: InvalidInput) -> None:
+    for field, entries in problem.errors.items():
+        errors.setdefault(field, []).extend(entries)
+
+
+def _check_form(data: Mapping[str, Any], *, identity: bool) -> _Form:
+    """Every field's problem at once, so the form is fixed in one go."""
+    errors: dict[str, list[dict[str, str]]] = {}
+    facts, phone, name = None, None, None
+
+    if identity:
+        name = (data.get("name") or "").strip()
+        try:
+            facts, phone = people.parse_identity(
+                name, data.get("id_number") or "", data.get("phone")
+            )
+        except InvalidInput as problem:
+            _merge(errors, problem)
+
+    job = (data.get("job") or "").strip()
+    if not job:
+        _merge(errors, field_error("job", "job.required"))
+    start = data.get("start_date")
+    if start is not None and start > today():
+        _merge(errors, field_error("start_date", "start_date.future"))
+    elif start is not None and start < EARLIEST_START:
+        _merge(errors, field_error("start_date", "start_date.too_early"))
+
+    emergency_name = (data.get("emergency_contact_name") or "").strip() or None
+    emergency_phone = None
+    if data.get("emergency_contact_phone"):
+        try:
+            emergency_phone = normalize_phone(data["emergency_contact_phone"])
+        except PhoneError as error:
+            _merge(errors, field_error("emergency_contact_phone", error.key))
+        if emergency_name is None:
+            code = "emergency_contact_name.required"
+            _merge(errors, field_error("emergency_contact_name", code))
+
+    if errors:
+        raise InvalidInput(errors=errors)
+    return _Form(
+        name=name,
+        facts=facts,
+        phone=phone,
+        job=job,
+        start_date=start or today(),
+        kind=data.get("kind") or "staff",
+        emergency_name=emergency_name,
+        emergency_phone=emergency_phone,
+    )
+
+
+# --- storing
+
+
+def _store_person(
+    form: _Form,
+    scope_keys: list[str],
+    channel: str,
+    actor: Actor,
+    person_id: ObjectId | None = None,
+) -> tuple[Person, bool]:
+    """A new person, or the one already registered with this ID number (now
+    also reachable from this venue). Inserting first makes the common case one
+    round trip; the unique blind index settles a race."""
+    assert form.facts is not None and form.name is not None
+    person = people.new_person(
+        form.name,
+        form.facts,
+        form.phone,
+        scope_keys,
+        channel,
+        actor.account_id,
+        person_id=person_id,
+    )
+    try:
+        person.save(force_insert=True)
+        return person, True
+    except (NotUniqueError, DuplicateKeyError):
+        pass
+
+    existing = Person.objects(id_number_index=person.id_number_index).first()
+    if existing is None:  # removed in between: an edge a retry settles
+        raise Conflict("employments.retry")
+    return existing, False
+
+
+def _widen(person: Person, scope_keys: list[str], phone: str | None) -> None:
+    """An existing person: reachable from this venue too; their phone kept,
+    or given when they had none."""
+    update: dict[str, Any] = {
+        "add_to_set__scope_keys": scope_keys,
+        "set__updated_at": datetime.now(UTC),
+    }
+    if phone and not person.phone_index:
+        people._set_phone(person, phone)
+        update.update(
+            set__phone_encrypted=person.phone_encrypted,
+            set__phone_index=person.phone_index,
+            set__phone_masked=person.phone_masked,
+        )
+    Person.objects(id=person.id).update_one(**update)
+    person.scope_keys = sorted({*person.scope_keys, *scope_keys})
+
+
+def _store_employment(
+    person: Person,
+    venue: Venue,
+    form: _Form,
+    *,
+    channel: str,
+    actor: Actor,
+    accepted: consents.AcceptedConsent | None = None,
+    via_share_code: bool = False,
+    name_mismatch: bool = False,
+) -> tuple[Employment, bool]:
+    """The new active employment, or the active one this person already has
+    at this venue (the unique ``active_key`` decides between racing twins)."""
+    now = datetime.now(UTC)
+    active_key = f"{person.id}:{venue.id}"
+    employment = Employment(
+        person=person.id,
+        venue=venue.id,
+        kind=form.kind,
+        job=form.job,
+        start_date=form.start_date,
+        state="active",
+        channel=channel,
+        registered_by=actor.account_id,
+        active_key=active_key,
+        name_mismatch=name_mismatch,
+        via_share_code=via_share_code,
+        emergency_contact_name=form.emergency_name,
+        scope_keys=sorted({*venue.scope_keys, f"person:{person.id}"}),
+        created_at=now,
+        updated_at=now,
+    )
+    if accepted is not None:
+        employment.consent = Consent(
+            version=accepted.version, accepted_at=accepted.accepted_at
+        )
+    if form.emergency_phone:
+        employment.emergency_contact_phone_encrypted = keyring().encrypt(
+            form.emergency_phone, EMERGENCY_CONTEXT
+        )
+        employment.emergency_contact_phone_masked = mask_phone(form.emergency_phone)
+
+    for _ in range(3):
+        try:
+            employment.save(force_insert=True)
+            return employment, True
+        except (NotUniqueError, DuplicateKeyError):
+            existing = Employment.objects(active_key=active_key).first()
+            if existing is not None:
+                return existing, False
+            # Ended between our insert and the read: insert again.
+            employment.id = None
+    raise Conflict("employments.retry")
+
+
+def _check(person: Person, form: _Form, created: bool) -> tuple[str, bool]:
+    """Ask the ID authority when this record needs it; answers the state this
+    registration shows and whether the name given contradicts the record."""
+    assert form.name is not None and form.facts is not None
+    if not created and person.name != form.name:
+        # The ID number is already on record under another name: whoever
+        # typed this name, it does not belong to this number.
+        return "mismatch", True
+    if created or person.verification.state == "pending":
+        state = people.verify_person(
+            person, name=form.name, id_number=form.facts.number, audit=False
+        )
+        return state, False
+    return person.verification.state, False
+
+
+def _alert_name_mismatch(person: Person, employment: Employment, venue: Venue) -> None:
+    Alert(
+        kind="id_mismatch",
+        person=person.id,
+        resource_type="employment",
+        resource_id=str(employment.id),
+        scope_keys=[k for k in venue.scope_keys if not k.startswith("person:")],
+        created_at=datetime.now(UTC),
+    ).save()
+
+
+def _audit_registration(
+    actor: Actor, registered: Registered, *, self_scan: bool, **details: Any
+) -> None:
+    employment = registered.employment
+    record(
+        "employment.create",
+        actor=people.audit_actor(actor, "self" if self_scan else "employments.manage"),
+        resource_type="employment",
+        resource_id=str(employment.id),
+        subject_person=str(registered.person.id),
+        details={
+            "channel": employment.channel,
+            "venue": str(registered.venue.id),
+            "verification": registered.verification,
+            "person_created": details.pop("person_created"),
+            "self": self_scan,
+            **details,
+        },
+    )
+
+
+# --- registering by scan
+
+
+def register_by_scan(actor: Actor, token: str, data: Mapping[str, Any]) -> Registered:
+    """A resident logged in by SMS registers themself at the venue whose
+    current code they scanned. Their account's phone is the person's phone,
+    and their account is linked to the person."""
+    venue = venues.venue_for_token(token)
+    problem = consents.consent_problem(data.get("consent_version"))
+    try:
+        form = _check_form(data, identity=True)
+    except InvalidInput as invalid:
+        if problem:
+            _merge(invalid.errors, field_error("consent_version", problem))
+        raise
+    accepted = consents.accept(data.get("consent_version"))
+
+    # The person's id is made here, so that one command both reads the
+    # account's phone and links the account to its person.
+    person_id = ObjectId()
+    account, linked_now = _claim_account(actor, person_id)
+    phone = keyring().decrypt(account["phone_encrypted"], "phone")
+    form = _with_phone(form, phone)
+
+    try:
+        person, person_created = _store_person(
+            form, venue.scope_keys, "self_scan", actor, person_id
+        )
+        if not person_created:
+            _refuse_anothers_identity(person, account)
+    except BaseException:
+        if linked_now:
+            _relink(account["_id"], person_id, None)
+        raise
+
+    # A name contradicting the record proves nothing about who is typing: no
+    # phone is attached and no account linked on its strength.
+    own = person_created or person.name == form.name
+    if not person_created:
+        _widen(person, venue.scope_keys, phone if own else None)
+        if linked_now:
+            _relink(account["_id"], person_id, person.id if own else None)
+
+    employment, created = _store_employment(
+        person, venue, form, channel="self_scan", actor=actor, accepted=accepted
+    )
+    if not created:
+        return Registered(
+            employment, person, venue, False, _shown_state(employment, person)
+        )
+
+    state, mismatch = _check(person, form, person_created)
+    if mismatch:
+        _flag_mismatch(person, employment, venue)
+    registered = Registered(employment, person, venue, True, state)
+    _audit_registration(
+        actor, registered, self_scan=True, person_created=person_created
+    )
+    return registered
+
+
+_ACCOUNT_FIELDS = {"phone_encrypted": 1, "phone_index": 1, "person": 1}
+
+
+def _claim_account(actor: Actor, person_id: ObjectId) -> tuple[dict, bool]:
+    """The caller's account as it was (phone, person), linked to
+    ``person_id`` in the same command when it had no person yet."""
+    accounts = Account._get_collection()
+    account_id = ObjectId(actor.account_id)
+    account = None
+    if not actor.person_id:
+        account = accounts.find_one_and_update(
+            {"_id": account_id, "person": None},
+            {"$set": {"person": person_id}},
+            projection=_ACCOUNT_FIELDS,
+            return_document=ReturnDocument.BEFORE,
+        )
+    if account is not None:
+        return account, True
+
+    account = accounts.find_one({"_id": account_id}, _ACCOUNT_FIELDS)
+    if account is None:
+        raise NotFound()
+    return account, False
+
+
+def _relink(
+    account_id: ObjectId, claimed: ObjectId, person_id: ObjectId | None
+) -> None:
+    """Point an account linked ahead to the person actually registered (or
+    to none)."""
+    change = {"$set": {"person": person_id}} if person_id else {"$unset": {"person": 1}}
+    Account._get_collection().update_one({"_id": account_id, "person": claimed}, change)
+
+
+def _with_phone(form: _Form, phone: str) -> _Form:
+    return _Form(**{**form.__dict__, "phone": phone})
+
+
+def _refuse_anothers_identity(person: Person, account: Mapping[str, Any]) -> None:
+    """A self scan may only use an ID number on record with this phone (or
+    with none): whoever knows another's number does not get their record."""
+    linked = account.get("person")
+    linked_elsewhere = linked and linked != person.id
+    other_phone = person.phone_index and person.phone_index != account["phone_index"]
+    if linked_elsewhere or other_phone:
+        logger.info(
+            "self scan refused: identity taken", extra={"person_id": str(person.id)}
+        )
+        raise field_error("id_number", "employments.identity_taken")
+
+
+def _flag_mismatch(person: Person, employment: Employment, venue: Venue) -> None:
+    Employment.objects(id=employment.id).update_one(set__name_mismatch=True)
+    employment.name_mismatch = True
+    _alert_name_mismatch(person, employment, venue)
+
+
+def _shown_state(employment: Employment, person: Person) -> str:
+    if employment.name_mismatch:
+        return "mismatch"
+    return person.verification.state if person.verification else "pending"
+
+
+# --- registering by staff
+
+
+def _staff_channel(actor: Actor) -> str:
+    role = actor.role_for("employments.manage")
+    return role if role in STAFF_CHANNELS else "operator"
+
+
+def _open_venue(venue_id: str) -> Venue:
+    venue = scoped_get(Venue, "employments.manage", venue_id)
+    if venue.status == "closed":
+        raise Conflict("venues.not_active")
+    return venue
+
+
+def register_at_venue(
+    actor: Actor, venue_id: str, data: Mapping[str, Any]
+) -> Registered:
+    """An operator, area admin or officer registers a worker or business
+    contact: typed (name, ID number, phone) or by the worker's share code.
+    A mismatch is in the answer at once; the area's officers get an alert."""
+    venue = _open_venue(venue_id)
+    channel = _staff_channel(actor)
+    code = data.get("share_code")
+    if code and (data.get("name") or data.get("id_number")):
+        raise field_error("share_code", "employments.identity_or_share_code")
+    if not code and not (data.get("name") or data.get("id_number")):
+        raise InvalidInput(
+            errors={
+                **field_error("name", "employments.identity_or_share_code").errors,
+                **field_error("id_number", "employments.identity_or_share_code").errors,
+            }
+        )
+
+    if code:
+        return _register_by_share_code(actor, venue, channel, code, data)
+    return _register_typed(actor, venue, channel, data)
+
+
+def _register_by_share_code(
+    actor: Actor, venue: Venue, channel: str, code: str, data: Mapping[str, Any]
+) -> Registered:
+    form = _check_form(data, identity=False)
+    person = sharing.redeem(code, "employment", actor, venue.name)
+    _widen(person, venue.scope_keys, None)
+    employment, created = _store_employment(
+        person, venue, form, channel=channel, actor=actor, via_share_code=True
+    )
+    registered = Registered(
+        employment, person, venue, created, _shown_state(employment, person)
+    )
+    if created:
+        _audit_registration(
+            actor, registered, self_scan=False, person_created=False, share_code=True
+        )
+    return registered
+
+
+def _register_typed(
+    actor: Actor, venue: Venue, channel: str, data: Mapping[str, Any]
+) -> Registered:
+    form = _check_form(data, identity=True)
+    person, person_created = _store_person(form, venue.scope_keys, channel, actor)
+    if not person_created:
+        # A phone typed under a contradicting name is not attached.
+        same_name = person.name == form.name
+        _widen(person, venue.scope_keys, form.phone if same_name else None)
+    employment, created = _store_employment(
+        person, venue, form, channel=channel, actor=actor
+    )
+    if not created:
+        return Registered(
+            employment, person, venue, False, _shown_state(employment, person)
+        )
+
+    state, mismatch = _check(person, form, person_created)
+    if mismatch:
+        _flag_mismatch(person, employment, venue)
+    registered = Registered(employment, person, venue, True, state)
+    _audit_registration(
+        actor, registered, self_scan=False, person_created=person_created
+    )
+    return registered
+
+
+# --- ending
+
+
+def _manageable(employment_id: str) -> Employment:
+    employment = scoped_get(Employment, "employments.manage", employment_id)
+    if employment.state != "active":
+        raise Conflict("employments.not_active")
+    return employment
+
+
+def _close(
+    actor: Actor, employment: Employment, state: str, end_date: date
+) -> Employment:
+    if employment.start_date and end_date < employment.start_date:
+        raise field_error("end_date", "end_date.before_start")
+    if end_date > today():
+        raise field_error("end_date", "end_date.future")
+
+    changed = Employment.objects(id=employment.id, state="active").update_one(
+        set__state=state,
+        set__end_date=end_date,
+        set__updated_at=datetime.now(UTC),
+        unset__active_key=True,
+    )
+    if not changed:
+        raise Conflict("employments.not_active")
+
+    record(
+        "employment.end" if state == "ended" else "employment.left",
+        actor=people.audit_actor(actor, "employments.manage"),
+        resource_type="employment",
+        resource_id=str(employment.id),
+        subject_person=str(employment.person),
+        details={"venue": str(employment.venue)},
+    )
+    employment.reload()
+    return employment
+
+
+def end_employment(
+    actor: Actor, employment_id: str, end_date: date | None = None
+) -> Employment:
+    employment = _manageable(employment_id)
+    return _close(actor, employment, "ended", end_date or today())
+
+
+def mark_left(actor: Actor, employment_id: str) -> Employment:
+    """The worker left without notice: the employment ends today."""
+    employment = _manageable(employment_id)
+    return _close(actor, employment, "left_without_notice", today())
+
+
+# --- lists
+
+
+def _audit_list(actor: Actor, employments: Iterable[Employment]) -> None:
+    """One entry per person shown, so each appears in that person's access
+    history; all of a page's entries appended in one go."""
+    entries = [
+        {
+            "action": "employment.list",
+            "actor": people.audit_actor(actor, "employments.read"),
+            "resource_type": "employment",
+            "resource_id": str(e.id),
+            "subject_person": str(e.person),
+        }
+        for e in employments
+        if actor.person_id != str(e.person)
+    ]
+    record_many(entries)
+
+
+def venue_employments(
+    actor: Actor, venue_id: str, *, state: str | None, cursor: str | None, limit: int
+) -> tuple[list[Employment], str | None]:
+    venue = scoped_get(Venue, "employments.read", venue_id)
+    query = scoped(Employment, "employments.read", actor).filter(venue=venue.id)
+    if state:
+        query = query.filter(state=state)
+
+    page, following = newest_first(query, cursor, limit)
+    _audit_list(actor, page)
+    return page, following
+
+
+def list_employments(
+    actor: Actor, filters: Mapping[str, Any], cursor: str | None, limit: int
+) -> tuple[list[Employment], str | None]:
+    """The jurisdiction view: every employment the caller reaches, filtered by
+    area, venue, channel, state and the ID check's answer."""
+    query = scoped(Employment, "employments.read", actor)
+    if filters.get("area_id"):
+        query = query.filter(scope_keys=f"area:{filters['area_id']}")
+    if filters.get("venue_id"):
+        query = query.filter(venue=ObjectId(filters["venue_id"]))
+    for name in ("channel", "state", "kind"):
+        if filters.get(name):
+            query = query.filter(**{name: filters[name]})
+    if filters.get("verification"):
+        query = query.filter(_verification_filter(actor, filters["verification"]))
+
+    page, following = newest_first(query, cursor, limit)
+    _audit_list(actor, page)
+    return page, following
+
+
+def _verification_filter(actor: Actor, state: str) -> Q:
+    """Employments whose person's check answered ``state`` (a registration
+    under a name contradicting the record counts as a mismatch)."""
+    keys = actor.scope_keys("employments.read")
+    # TODO: denormalize the check's answer onto employments when a
+    # jurisdiction's matched people grow past what one id list should carry.
+    ids = list(
+        Person.objects(scope_keys__in=keys, verification__state=state).scalar("id")
+    )
+    if state == "mismatch":
+        return Q(person__in=ids) | Q(name_mismatch=True)
+    return Q(person__in=ids) & Q(name_mismatch__ne=True)
+
+
+def own_employments(actor: Actor) -> list[Employment]:
+    if not actor.person_id:
+        return []
+    found = Employment.objects(person=ObjectId(actor.person_id))
+    return list(found.order_by("-id").limit(OWN_MAX))
+
+
+# --- views
+
+
+_area_names: dict[str, tuple[float, str | None]] = {}
+
+
+def _area_name(area_id: Any) -> str | None:
+    """Area names change rarely: kept a minute per process, saving a read on
+    every registration."""
+    key = str(area_id)
+    cached = _area_names.get(key)
+    if cached and time.monotonic() - cached[0] < AREA_NAME_SECONDS:
+        return cached[1]
+    area = Area.objects(id=area_id).only("name").first()
+    name = area.name if area else None
+    _area_names[key] = (time.monotonic(), name)
+    return name
+
+
+def own_view(registered: Registered) -> dict[str, Any]:
+    """MyEmployment for the answer to a registration (no further reads)."""
+    return _own(registered.employment, registered.venue, registered.verification)
+
+
+def _own(employment: Employment, venue: Venue | None, verification: str) -> dict:
+    return {
+        "id": str(employment.id),
+        "venue": {
+            "id": str(employment.venue),
+            "name": venue.name if venue else None,
+            "area_name": _area_name(venue.area) if venue else None,
+        },
+        "job": employment.job,
+        "start_date": employment.start_date,
+        "end_date": employment.end_date,
+        "state": employment.state,
+        "channel": employment.channel,
+        "kind": employment.kind,
+        "verification": verification,
+        "consent_version": employment.consent.version if employment.consent else None,
+        "created_at": employment.created_at,
+    }
+
+
+def own_views(employments: list[Employment]) -> list[dict[str, Any]]:
+    venue_ids = {e.venue for e in employments}
+    found = {v.id: v for v in Venue.objects(id__in=list(venue_ids))}
+    person_ids = {e.person for e in employments}
+    states = {
+        p.id: p.verification.state if p.verification else "pending"
+        for p in Person.objects(id__in=list(person_ids)).only("verification")
+    }
+    return [
+        _own(
+            e,
+            found.get(e.venue),
+            "mismatch" if e.name_mismatch else states.get(e.person, "pending"),
+        )
+        for e in employments
+    ]
+
+
+def views(
+    employments: list[Employment],
+    *,
+    persons: Mapping[Any, Person] | None = None,
+    venues_by_id: Mapping[Any, Venue] | None = None,
+) -> list[dict[str, Any]]:
+    """The staff's Employment shape for a page: three reads, whatever its size."""
+    if persons is None:
+        ids = list({e.person for e in employments})
+        persons = {p.id: p for p in Person.objects(id__in=ids)}
+    if venues_by_id is None:
+        ids = list({e.venue for e in employments})
+        venues_by_id = {v.id: v for v in Venue.objects(id__in=ids).only("name")}
+    names = _registrar_names(
+        e.registered_by for e in employments if e.channel != "self_scan"
+    )
+
+    shown = []
+    for e in employments:
+        person = persons.get(e.person)
+        venue = venues_by_id.get(e.venue)
+        state = "pending"
+        if person is not None and person.verification:
+            state = person.verification.state
+        shown.append(
+            {
+                "id": str(e.id),
+                "venue_id": str(e.venue),
+                "venue_name": venue.name if venue else None,
+                "person_id": str(e.person),
+                "name": person.name if person else None,
+                "id_number_masked": person.id_number_masked if person else None,
+                "phone_masked": person.phone_masked if person else None,
+                "job": e.job,
+                "kind": e.kind,
+                "start_date": e.start_date,
+                "end_date": e.end_date,
+                "state": e.state,
+                "channel": e.channel,
+                "verification": "mismatch" if e.name_mismatch else state,
+                "via_share_code": bool(e.via_share_code),
+                "emergency_contact_name": e.emergency_contact_name,
+                "emergency_contact_phone_masked": e.emergency_contact_phone_masked,
+                "registered_by_name": names.get(e.registered_by or ""),
+                "created_at": e.created_at,
+            }
+        )
+    return shown
+
+
+def _registrar_names(account_ids: Iterable[str | None]) -> dict[str, str | None]:
+    ids = [ObjectId(a) for a in set(account_ids) if a]
+    if not ids:
+        return {}
+    found = Account.objects(id__in=ids).only("display_name", "organization")
+    return {str(a.id): a.display_name or a.organization for a in found}
+
+
+def registered_view(registered: Registered) -> dict[str, Any]:
+    """The staff's Employment for the answer to a registration: the check's
+    answer as just given, without reading the person again."""
+    view = views(
+        [registered.employment],
+        persons={registered.person.id: registered.person},
+        venues_by_id={registered.venue.id: registered.venue},
+    )[0]
+    view["verification"] = registered.verification
+    return view
+
+
+def employment_view(employment: Employment) -> dict[str, Any]:
+    return views([employment])[0]

@@ -59,6 +59,25 @@ def _replay(record: IdempotencyRecord) -> Any:
     return response
 
 
+def _body_hash() -> str:
+    """What makes two requests the same. A form upload's raw body differs
+    each time a browser sends it (a random boundary), so for one it is the
+    fields and the files' names and bytes."""
+    if request.mimetype != "multipart/form-data":
+        return hashlib.sha256(request.get_data()).hexdigest()
+
+    digest = hashlib.sha256()
+    for name, value in sorted(request.form.items(multi=True)):
+        digest.update(f"field\0{name}\0{value}\0".encode())
+    for name, upload in sorted(request.files.items(multi=True), key=lambda i: i[0]):
+        digest.update(f"file\0{name}\0{upload.filename}\0".encode())
+        stream = upload.stream
+        while chunk := stream.read(1 << 16):
+            digest.update(chunk)
+        stream.seek(0)
+    return digest.hexdigest()
+
+
 def idempotent(view: Callable[..., Any]) -> Callable[..., Any]:
     """Wrap a creating view; place it directly under ``@blp.route``."""
 
@@ -70,7 +89,7 @@ def idempotent(view: Callable[..., Any]) -> Callable[..., Any]:
         if not KEY_PATTERN.match(key):
             raise field_error(HEADER, "error.idempotency_key")
 
-        body_hash = hashlib.sha256(request.get_data()).hexdigest()
+        body_hash = _body_hash()
         record_id = _scoped_id(key)
         now = datetime.now(UTC)
         ttl = timedelta(hours=current_app.config["ANJU"].idempotency_ttl_hours)

@@ -1,0 +1,421 @@
+"""Reading an uploaded staff list: what kind of file it is, where its header
+is, and its rows as plain values.
+
+The kind is told by the content, never by the name: an XLSX is a zip archive
+that openpyxl can open; anything else must be text in UTF-8 (with or without a
+byte-order mark) or GB18030, read as CSV. A whole file is refused (with a
+:class:`SheetRefused` naming why) when it is empty, of another kind, lacks
+required columns, has more than :data:`MAX_ROWS` rows, or has merged cells or
+formulas among its rows. Row problems are not found here (see ``rows.py``).
+"""
+
+from __future__ import annotations
+
+import csv
+import html
+import io
+import re
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import openpyxl
+from openpyxl.utils.cell import column_index_from_string, range_boundaries
+
+MAX_ROWS = 10_000
+# 10,000 rows of the template unpack to a few MB; far more is a zip bomb or a
+# sheet formatted to its last row and column.
+MAX_UNPACKED_BYTES = 100 * 1024 * 1024
+# The header may sit under a title line or two.
+HEADER_SEARCH_ROWS = 5
+
+# (field, header) in the template's order.
+COLUMNS: tuple[tuple[str, str], ...] = (
+    ("name", "姓名"),
+    ("id_number", "身份证号"),
+    ("phone", "手机号"),
+    ("job", "岗位"),
+    ("start_date", "入职日期"),
+    ("kind", "类别"),
+)
+HEADERS = dict(COLUMNS)
+REQUIRED = ("name", "id_number", "job", "start_date")
+POSITIONS = {field: place for place, (field, _) in enumerate(COLUMNS)}
+
+# Headers people write instead of the template's.
+_ALIASES = {
+    "身份证号码": "id_number",
+    "身份证": "id_number",
+    "公民身份号码": "id_number",
+    "手机号码": "phone",
+    "手机": "phone",
+    "联系电话": "phone",
+    "电话": "phone",
+    "职位": "job",
+    "工种": "job",
+    "入职时间": "start_date",
+    "人员类别": "kind",
+}
+_HEADER_NOISE = re.compile(r"[（(][^）)]*[）)]|[\s*＊:：]")
+_ROW = re.compile(rb"<(?:\w+:)?row\b([^>]*?)(?<!/)>(.*?)</(?:\w+:)?row>", re.S)
+_ROW_NUMBER = re.compile(rb"\br=\"(\d+)\"")
+_CELL_REF = re.compile(rb"<(?:\w+:)?c\b[^>]*?\br=\"([A-Z]+[0-9]+)\"")
+_FORMULA = re.compile(rb"<(?:\w+:)?f\b")
+_VALUE = re.compile(rb"<(?:\w+:)?v>[^<]|<(?:\w+:)?t(?:\s[^>]*)?>\s*[^<\s]")
+_CELL = re.compile(rb"<(?:\w+:)?c\b([^>]*?)(?:/>|>(.*?)</(?:\w+:)?c>)", re.S)
+_CELL_COLUMN = re.compile(rb"\br=\"([A-Z]+)[0-9]+\"")
+_CELL_TYPE = re.compile(rb"\bt=\"(\w+)\"")
+_CELL_VALUE = re.compile(rb"<(?:\w+:)?v>([^<]*)</(?:\w+:)?v>")
+_TEXT = re.compile(rb"<(?:\w+:)?t(?:\s[^>]*)?>([^<]*)</(?:\w+:)?t>")
+_MERGE = re.compile(
+    rb"<(?:\w+:)?mergeCell\s[^>]*?ref=\"([A-Z]+[0-9]+(?::[A-Z]+[0-9]+)?)\""
+)
+_ZIP_SIGNATURE = b"PK\x03\x04"
+_OLE_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+class SheetRefused(ValueError):
+    """The whole file is refused; ``code`` is a message code."""
+
+    def __init__(self, code: str, **params: Any) -> None:
+        super().__init__(code)
+        self.code = code
+        self.params = params
+
+
+@dataclass(frozen=True)
+class Sheet:
+    """Where the data is in an accepted file."""
+
+    kind: str  # "csv" or "xlsx"
+    sheet_index: int  # the worksheet (XLSX)
+    header_row: int  # 1-based, as a spreadsheet program numbers rows
+    columns: dict[str, int]  # field -> 0-based column
+    total_rows: int  # data rows that are not blank
+
+
+Cells = dict[str, Any]
+
+
+def column_field(header: Any) -> str | None:
+    """The field a header names, forgiving spaces, '*' and notes in brackets."""
+    if not isinstance(header, str):
+        return None
+    text = _HEADER_NOISE.sub("", header)
+    for field, name in COLUMNS:
+        if text == name:
+            return field
+    return _ALIASES.get(text)
+
+
+def _header_columns(values: tuple[Any, ...]) -> dict[str, int]:
+    columns: dict[str, int] = {}
+    for place, value in enumerate(values):
+        field = column_field(value)
+        if field is not None and field not in columns:
+            columns[field] = place
+    return columns
+
+
+def _is_blank(values: tuple[Any, ...] | list[Any]) -> bool:
+    return all(value is None or str(value).strip() == "" for value in values)
+
+
+def _find_header(first_rows: list[tuple[Any, ...]]) -> tuple[int, dict[str, int]]:
+    """The header row (1-based) and its columns; refuses missing columns,
+    naming them from the row that looked most like a header."""
+    best: tuple[int, dict[str, int]] = (0, {})
+    for number, values in enumerate(first_rows, start=1):
+        columns = _header_columns(values)
+        if len(columns) > len(best[1]):
+            best = (number, columns)
+        if all(field in columns for field in REQUIRED):
+            return number, columns
+
+    if not any(not _is_blank(values) for values in first_rows):
+        raise SheetRefused("imports.file_empty")
+    missing = [HEADERS[field] for field in REQUIRED if field not in best[1]]
+    raise SheetRefused("imports.missing_columns", columns="、".join(missing))
+
+
+def _cells(values: tuple[Any, ...], columns: dict[str, int]) -> Cells:
+    return {
+        field: values[place] if place < len(values) else None
+        for field, place in columns.items()
+    }
+
+
+# --- which kind
+
+
+def file_kind(data: bytes) -> str:
+    """ "xlsx" or "csv" by the content; refuses anything else."""
+    if not data.strip():
+        raise SheetRefused("imports.file_empty")
+    if data.startswith(_ZIP_SIGNATURE):
+        return "xlsx"
+    if data.startswith(_OLE_SIGNATURE):
+        raise SheetRefused("imports.file_xls")
+    return "csv"
+
+
+def inspect(data: bytes) -> Sheet:
+    """Check the whole file and find its data; :class:`SheetRefused` if it
+    cannot be imported at all. Reads every row once (bounded by MAX_ROWS)."""
+    kind = file_kind(data)
+    if kind == "xlsx":
+        return _inspect_xlsx(data)
+    return _inspect_csv(data)
+
+
+def data_rows(data: bytes, sheet: Sheet) -> Iterator[tuple[int, Cells]]:
+    """Each data row that is not blank: its spreadsheet row number and its
+    cells by field (raw values: str, int, float, datetime or None)."""
+    if sheet.kind == "xlsx":
+        yield from _xlsx_rows(data, sheet)
+    else:
+        yield from _csv_rows(data, sheet)
+
+
+# --- XLSX
+#
+# openpyxl opens the workbook (which proves it is one), finds the sheets and
+# reads the shared strings and the first rows; the rows themselves are read
+# from the sheet's XML with a few patterns, several times faster than making
+# a cell object for each and fast enough to check a whole file while the
+# person waits. A date cell then reads as Excel's day count, which
+# ``rows.py`` turns into the date.
+
+
+@dataclass(frozen=True)
+class _Worksheet:
+    index: int
+    header_row: int
+    columns: dict[str, int]
+    xml: bytes
+    shared_strings: list[str]
+
+
+def _open_workbook(data: bytes) -> Any:
+    try:
+        _refuse_bomb(data)
+        return openpyxl.load_workbook(io.BytesIO(data), read_only=True)
+    except SheetRefused:
+        raise
+    except Exception:
+        # openpyxl raises many kinds (zip, XML, key and value errors) for a
+        # file that is not a workbook; each means the same to the person.
+        raise SheetRefused("imports.file_type") from None
+
+
+def _refuse_bomb(data: bytes) -> None:
+    """A small file may unpack to gigabytes: look before unpacking."""
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        unpacked = sum(member.file_size for member in archive.infolist())
+    if unpacked > MAX_UNPACKED_BYTES:
+        raise SheetRefused("imports.sheet_too_large")
+
+
+def _worksheet(data: bytes, index: int | None = None) -> _Worksheet:
+    """The sheet with the header (or the sheet at ``index``), its XML and the
+    workbook's shared strings."""
+    workbook = _open_workbook(data)
+    try:
+        sheets = [s for s in workbook.worksheets if hasattr(s, "iter_rows")]
+        if not sheets:
+            raise SheetRefused("imports.file_type")
+        if index is None:
+            index, header_row, columns = _pick_sheet(sheets)
+        else:
+            header_row, columns = 0, {}
+        # openpyxl keeps these privately (pinned at 3.1.5): the sheet's part
+        # in the archive and the strings its cells point to.
+        path = sheets[index]._worksheet_path
+        shared_strings = list(sheets[index]._shared_strings)
+    except SheetRefused:
+        raise
+    except Exception:
+        raise SheetRefused("imports.file_type") from None
+    finally:
+        workbook.close()
+
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        xml = archive.read(path)
+    return _Worksheet(index, header_row, columns, xml, shared_strings)
+
+
+def _inspect_xlsx(data: bytes) -> Sheet:
+    sheet = _worksheet(data)
+    _refuse_merged(sheet.xml, sheet.header_row)
+
+    total = 0
+    for number, content in _xml_rows(sheet.xml):
+        if number <= sheet.header_row:
+            continue
+        formula = _FORMULA.search(content)
+        if formula is not None:
+            cells = _CELL_REF.findall(content, 0, formula.start())
+            cell = cells[-1].decode() if cells else f"A{number}"
+            raise SheetRefused("imports.formulas", cell=cell)
+        if not _VALUE.search(content):
+            continue
+
+        total += 1
+        if total > MAX_ROWS:
+            raise SheetRefused("imports.too_many_rows", limit=f"{MAX_ROWS:,}")
+
+    if total == 0:
+        raise SheetRefused("imports.no_rows")
+    return Sheet("xlsx", sheet.index, sheet.header_row, sheet.columns, total)
+
+
+def _pick_sheet(sheets: list[Any]) -> tuple[int, int, dict[str, int]]:
+    """The first worksheet with the template's header (the instructions sheet
+    may come first); else the first sheet's refusal."""
+    first_refusal = None
+    for index, sheet in enumerate(sheets):
+        rows = [
+            tuple(row)
+            for row in sheet.iter_rows(max_row=HEADER_SEARCH_ROWS, values_only=True)
+        ]
+        try:
+            header_row, columns = _find_header(rows)
+        except SheetRefused as refusal:
+            first_refusal = first_refusal or refusal
+            continue
+        return index, header_row, columns
+    raise first_refusal or SheetRefused("imports.file_empty")
+
+
+def _refuse_merged(xml: bytes, header_row: int) -> None:
+    """Merged ranges follow the rows in the sheet's XML."""
+    merged = []
+    for match in _MERGE.finditer(xml):
+        cells = match.group(1).decode()
+        _, _, _, bottom = range_boundaries(cells)
+        if bottom is not None and bottom >= header_row:
+            merged.append(cells)
+    if merged:
+        shown = "、".join(merged[:3]) + ("…" if len(merged) > 3 else "")
+        raise SheetRefused("imports.merged_cells", cells=shown)
+
+
+def _xml_rows(xml: bytes) -> Iterator[tuple[int, bytes]]:
+    """Each ``<row>`` with content: its number and its XML."""
+    number = 0
+    for match in _ROW.finditer(xml):
+        place = _ROW_NUMBER.search(match.group(1))
+        number = int(place.group(1)) if place else number + 1
+        yield number, match.group(2)
+
+
+def _cell_value(attributes: bytes, content: bytes, strings: list[str]) -> Any:
+    kind = _CELL_TYPE.search(attributes)
+    kind_name = kind.group(1) if kind else b"n"
+
+    if kind_name == b"inlineStr":
+        return html.unescape(b"".join(_TEXT.findall(content)).decode())
+    value = _CELL_VALUE.search(content)
+    if value is None:
+        return None
+    text = html.unescape(value.group(1).decode())
+
+    if kind_name == b"s":
+        return strings[int(text)]
+    if kind_name == b"n":
+        number = float(text)
+        return (
+            int(number) if number.is_integer() and "E" not in text.upper() else number
+        )
+    if kind_name == b"b":
+        return text == "1"
+    return text  # "str", "e" (an error such as #N/A) and "d" (ISO dates)
+
+
+def _xlsx_rows(data: bytes, sheet: Sheet) -> Iterator[tuple[int, Cells]]:
+    found = _worksheet(data, sheet.sheet_index)
+    wanted = {place: field for field, place in sheet.columns.items()}
+
+    for number, content in _xml_rows(found.xml):
+        if number <= sheet.header_row:
+            continue
+        cells: Cells = dict.fromkeys(sheet.columns)
+        place = -1
+        for match in _CELL.finditer(content):
+            attributes = match.group(1)
+            reference = _CELL_COLUMN.search(attributes)
+            place = (
+                column_index_from_string(reference.group(1).decode()) - 1
+                if reference
+                else place + 1
+            )
+            if place in wanted:
+                cells[wanted[place]] = _cell_value(
+                    attributes, match.group(2) or b"", found.shared_strings
+                )
+        if not _is_blank(list(cells.values())):
+            yield number, cells
+
+
+# --- CSV
+
+
+def _decode(data: bytes) -> str:
+    if b"\x00" in data:
+        raise SheetRefused("imports.file_type")
+    encodings: tuple[str, ...] = ("utf-8", "gb18030")
+    if data.startswith(b"\xef\xbb\xbf"):
+        encodings = ("utf-8-sig",)
+
+    for encoding in encodings:
+        try:
+            text = data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        if _CONTROL.search(text):
+            # Control characters mean binary content, not a table of text.
+            raise SheetRefused("imports.file_type")
+        return text
+    raise SheetRefused("imports.file_encoding")
+
+
+def _csv_records(text: str) -> Iterator[list[str]]:
+    first_line = text.split("\n", 1)[0]
+    delimiter = "\t" if "\t" in first_line and "," not in first_line else ","
+    try:
+        yield from csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    except csv.Error:
+        raise SheetRefused("imports.file_type") from None
+
+
+def _inspect_csv(data: bytes) -> Sheet:
+    records = _csv_records(_decode(data))
+    first_rows = []
+    for record in records:
+        first_rows.append(tuple(record))
+        if len(first_rows) == HEADER_SEARCH_ROWS:
+            break
+    header_row, columns = _find_header(first_rows)
+
+    total = sum(1 for values in first_rows[header_row:] if not _is_blank(values))
+    for record in records:
+        if _is_blank(record):
+            continue
+        total += 1
+        if total > MAX_ROWS:
+            raise SheetRefused("imports.too_many_rows", limit=f"{MAX_ROWS:,}")
+
+    if total > MAX_ROWS:
+        raise SheetRefused("imports.too_many_rows", limit=f"{MAX_ROWS:,}")
+    if total == 0:
+        raise SheetRefused("imports.no_rows")
+    return Sheet("csv", 0, header_row, columns, total)
+
+
+def _csv_rows(data: bytes, sheet: Sheet) -> Iterator[tuple[int, Cells]]:
+    for number, record in enumerate(_csv_records(_decode(data)), start=1):
+        if number <= sheet.header_row or _is_blank(record):
+            continue
+        yield number, _cells(tuple(record), sheet.columns)

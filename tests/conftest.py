@@ -119,3 +119,102 @@ def clean_database(request: pytest.FixtureRequest) -> None:
 @pytest.fixture
 def client(app: Flask) -> FlaskClient:
     return app.test_client()
+
+
+# --- locks: the real MQTT broker, the gateway and simulated locks ---------
+
+
+class BrokerControl:
+    """The embedded amqtt broker, which a test may stop and start again on the
+    same port (``stop()`` / ``start()``); it is running after every test."""
+
+    def __init__(self, var_dir: Path) -> None:
+        from anju.devstack import free_port
+
+        self.var_dir = var_dir
+        self.port = free_port()
+        self.url = f"mqtt://127.0.0.1:{self.port}"
+        self.service: Service | None = None
+
+    def start(self) -> None:
+        from anju.devstack import start_broker
+
+        if self.service is None:
+            self.service = start_broker(self.var_dir, self.port)
+
+    def stop(self) -> None:
+        if self.service is not None:
+            self.service.stop()
+            self.service = None
+
+    @property
+    def running(self) -> bool:
+        return self.service is not None
+
+
+@pytest.fixture(scope="session")
+def broker(var_dir: Path) -> Iterator[BrokerControl]:
+    control = BrokerControl(var_dir)
+    control.start()
+    try:
+        yield control
+    finally:
+        control.stop()
+
+
+@pytest.fixture
+def gateway(app: Flask, settings: Settings, broker: BrokerControl):
+    """The lock gateway against the test app and the broker, with quick
+    retries (1 s, doubling) and a 50 ms outbox poll."""
+    from anju.locks.gateway import Gateway
+    from anju.locks.simulator import eventually
+
+    gateway_settings = replace(
+        settings,
+        mqtt_url=broker.url,
+        lock_outbox_poll_seconds=0.05,
+        lock_retry_seconds=1.0,
+        lock_retry_max_seconds=4.0,
+    )
+    running = Gateway(app, gateway_settings).start()
+    assert eventually(running.connected.is_set), "the gateway did not connect"
+    try:
+        yield running
+    finally:
+        running.stop()
+        broker.start()
+
+
+@pytest.fixture
+def lock_simulator(settings: Settings, broker: BrokerControl):
+    """Make a simulated lock connected to the broker: ``lock_simulator(serial,
+    epoch=None, clock_offset=timedelta(0), connect=True)`` → SimulatedLock
+    (its LockClient is ``.transport``). Stopped after the test."""
+    from datetime import timedelta
+
+    from anju.locks import credentials
+    from anju.locks.simulator import LockClient, SimulatedLock
+
+    public_key = credentials.load_public_key(credentials.public_key_pem(settings))
+    made: list[LockClient] = []
+
+    def make(
+        serial: str,
+        *,
+        epoch: int | None = None,
+        clock_offset: timedelta = timedelta(0),
+        connect: bool = True,
+    ) -> SimulatedLock:
+        lock = SimulatedLock(
+            serial=serial,
+            public_key=public_key,
+            epoch=settings.lock_key_epoch if epoch is None else epoch,
+            clock_offset=clock_offset,
+        )
+        if connect:
+            made.append(LockClient(lock, broker.url).start())
+        return lock
+
+    yield make
+    for transport in made:
+        transport.stop()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import sys
+from pathlib import Path
 
 import click
 
@@ -78,6 +79,36 @@ def rotate_keys_command(batch: int) -> None:
     )
     if report.remaining_old:
         sys.exit(1)
+
+
+@main.command("mosquitto-config")
+@click.option(
+    "--out",
+    "out_dir",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Directory for the `passwords` and `acl` files.",
+)
+def mosquitto_config_command(out_dir: Path) -> None:
+    """Write Mosquitto's password file and ACL from the registered locks: a
+    user per lock (its serial), allowed its own topics only, and the gateway's
+    user from ANJU_MQTT_URL (mqtt://user:password@host:port)."""
+    from anju.locks.models import Lock
+    from anju.locks.mosquitto import gateway_user, write_config
+
+    settings = _settings()
+    gateway = gateway_user(settings.mqtt_url)
+    if gateway is None or not gateway[1]:
+        click.echo("ANJU_MQTT_URL must name the gateway's user and password", err=True)
+        sys.exit(2)
+
+    db.connect(settings)
+    locks = [
+        (lock.serial, lock.mqtt_password_hash)
+        for lock in Lock.objects().only("serial", "mqtt_password_hash")
+    ]
+    passwords, acl = write_config(out_dir, locks, gateway)
+    click.echo(f"{len(locks)} locks and the gateway written to {passwords} and {acl}")
 
 
 main.add_command(audit)

@@ -84,6 +84,20 @@ class Settings:
     worker_interval_seconds: float = 2.0
     mqtt_url: str = ""
 
+    # Locks. The Ed25519 key signing lock credentials and revocation lists
+    # (base64 of the 32-byte private key; generated under var/ in dev and
+    # test, required in production) and its epoch: locks refuse older epochs.
+    lock_signing_key: str = ""
+    lock_key_epoch: int = 1
+    # How often the gateway looks for due commands; first retry wait (doubles
+    # up to lock_retry_max_seconds); enrollment window; offline alert.
+    lock_outbox_poll_seconds: float = 0.2
+    lock_retry_seconds: float = 10.0
+    lock_retry_max_seconds: float = 600.0
+    lock_enrollment_minutes: int = 5
+    lock_offline_alert_hours: int = 24
+    mqtt_client_id: str = "anju-gateway"
+
     # Audit.
     audit_retention_days: int = 180
 
@@ -136,9 +150,26 @@ def _generated_secrets(var_dir: Path) -> dict[str, str]:
         "code_signing_key": secrets.token_urlsafe(48),
         "id_authority_secret": secrets.token_urlsafe(32),
     }
+    made.update(_lock_key())
     path.write_text(json.dumps(made, indent=2))
     path.chmod(0o600)
     return made
+
+
+def _lock_key() -> dict[str, str]:
+    """A fresh Ed25519 private key, base64 of its 32 raw bytes."""
+    return {"lock_signing_key": base64.b64encode(secrets.token_bytes(32)).decode()}
+
+
+def _check_lock_key(value: str) -> None:
+    if not value:
+        raise ConfigError("ANJU_LOCK_SIGNING_KEY is required in production")
+    try:
+        raw = base64.b64decode(value, validate=True)
+    except ValueError as error:
+        raise ConfigError(f"ANJU_LOCK_SIGNING_KEY: {error}") from error
+    if len(raw) != 32:
+        raise ConfigError("ANJU_LOCK_SIGNING_KEY: base64 of 32 bytes (Ed25519)")
 
 
 def _check_secret(name: str, value: str) -> None:
@@ -185,6 +216,7 @@ def load_settings(environ: dict[str, str] | None = None, **overrides: Any) -> Se
         for name in SECRET_KEYS:
             _check_secret(name, values.get(name, ""))
         _check_id_keys(values["id_encryption_keys"])
+        _check_lock_key(values.get("lock_signing_key", ""))
         if not values.get("mongodb_uri"):
             raise ConfigError("ANJU_MONGODB_URI is required in production")
     else:
@@ -192,6 +224,11 @@ def load_settings(environ: dict[str, str] | None = None, **overrides: Any) -> Se
         generated = _generated_secrets(var_dir)
         for name in SECRET_KEYS:
             values.setdefault(name, generated[name])
+        if "lock_signing_key" not in generated:  # var/ made before locks existed
+            generated.update(_lock_key())
+            (var_dir / "secrets.json").write_text(json.dumps(generated, indent=2))
+        values.setdefault("lock_signing_key", generated["lock_signing_key"])
+        _check_lock_key(values["lock_signing_key"])
         _check_id_keys(values["id_encryption_keys"])
 
     return Settings(**values)

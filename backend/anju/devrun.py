@@ -39,6 +39,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="scripts/run")
     parser.add_argument("--port", type=int, default=8000)
     parser.add_argument("--db-port", type=int, default=27018)
+    parser.add_argument("--mqtt-port", type=int, default=1883)
     parser.add_argument("--no-seed", action="store_true")
     parser.add_argument("--seed-only", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--scale", type=int, help="synthetic people to seed")
@@ -86,7 +87,10 @@ def main(argv: list[str] | None = None) -> int:
         if settings.mqtt_url:
             _say("MQTT broker: ANJU_MQTT_URL (as configured)")
         else:
-            broker = stack.add(start_broker(var_dir))
+            if port_open(options.mqtt_port):
+                _say(f"port {options.mqtt_port} is in use; pass --mqtt-port")
+                return 1
+            broker = stack.add(start_broker(var_dir, options.mqtt_port))
             env["ANJU_MQTT_URL"] = broker.url
             _say(f"MQTT broker: embedded amqtt at {broker.url}")
 

@@ -21,6 +21,7 @@ def _production(**values: str) -> dict[str, str]:
         "ANJU_CODE_SIGNING_KEY": STRONG,
         "ANJU_ID_AUTHORITY_SECRET": STRONG,
         "ANJU_ID_AUTHORITY_URL": "https://authority.example",
+        "ANJU_LOCK_SIGNING_KEY": base64.b64encode(b"\x02" * 32).decode(),
     }
     environ.update(values)
     return {key: value for key, value in environ.items() if value is not None}
@@ -36,7 +37,12 @@ def test_production_starts_with_every_secret():
 
 @pytest.mark.parametrize(
     "key",
-    ["ANJU_TOKEN_SECRET", "ANJU_BLIND_INDEX_KEY", "ANJU_ID_AUTHORITY_SECRET"],
+    [
+        "ANJU_TOKEN_SECRET",
+        "ANJU_BLIND_INDEX_KEY",
+        "ANJU_ID_AUTHORITY_SECRET",
+        "ANJU_LOCK_SIGNING_KEY",
+    ],
 )
 def test_production_refuses_a_missing_secret_by_name(key):
     environ = _production()

@@ -2,14 +2,81 @@
  * One code (一个码): venue codes, registration at a workplace, staff, imports.
  * Public routes sit outside the role layout; role routes are its children.
  */
+const VenueDetailView = () => import('@/views/operator/VenueDetailView.vue')
+const VenueCreateView = () => import('@/views/operator/VenueCreateView.vue')
+const StaffAddView = () => import('@/views/operator/StaffAddView.vue')
+const ImportView = () => import('@/views/operator/ImportView.vue')
+
 export const venuePublicRoutes = [
   {
     path: '/v/:token',
     name: 'venue-code',
-    component: () => import('@/views/codes/CodeScanView.vue'),
-    props: (route) => ({ kind: 'venue', token: route.params.token }),
+    component: () => import('@/views/codes/VenueCodeView.vue'),
+    props: (route) => ({ token: route.params.token }),
     meta: { public: true, titleKey: 'codes.venueTitle' },
   },
 ]
 
-export const venueRoleRoutes = []
+/** A venue's pages, for each role that manages venues: <prefix>-venue, … */
+function venuePages(prefix, role, home) {
+  const tab = home
+  return [
+    {
+      path: `${prefix}/venues/new`,
+      name: `${prefix}-venue-new`,
+      component: VenueCreateView,
+      meta: { role, titleKey: 'venue.createTitle', tab, parent: home },
+    },
+    {
+      path: `${prefix}/venues/:id`,
+      name: `${prefix}-venue`,
+      component: VenueDetailView,
+      props: true,
+      meta: { role, titleKey: 'venue.title', tab, parent: home },
+    },
+    {
+      path: `${prefix}/venues/:id/staff/new`,
+      name: `${prefix}-staff-add`,
+      component: StaffAddView,
+      props: true,
+      meta: { role, titleKey: 'staff.addTitle', tab, parent: home },
+    },
+    {
+      path: `${prefix}/venues/:id/import`,
+      name: `${prefix}-import`,
+      component: ImportView,
+      props: true,
+      meta: { role, titleKey: 'imports.title', tab, parent: home },
+    },
+  ]
+}
+
+export const venueRoleRoutes = [
+  ...venuePages('operator', 'operator', 'operator-venues'),
+  ...venuePages('area', 'area_admin', 'area-coverage'),
+  ...venuePages('officer', 'officer', 'officer-work'),
+  {
+    path: 'area/venues/bulk',
+    name: 'area-venues-bulk',
+    component: () => import('@/views/area/BulkVenuesView.vue'),
+    meta: { role: 'area_admin', titleKey: 'coverage.bulkTitle', tab: 'area-coverage', parent: 'area-coverage' },
+  },
+  {
+    path: 'officer/employments',
+    name: 'officer-employments',
+    component: () => import('@/views/officer/EmploymentsView.vue'),
+    meta: { role: 'officer', titleKey: 'employments.pageTitle', tab: 'officer-work', parent: 'officer-work' },
+  },
+  {
+    path: 'me/employments',
+    name: 'resident-my-employments',
+    component: () => import('@/views/resident/MyEmploymentsView.vue'),
+    meta: { role: 'resident', titleKey: 'myJobs.title', tab: 'resident-home', parent: 'resident-home' },
+  },
+  {
+    path: 'me/share-codes',
+    name: 'resident-share-codes',
+    component: () => import('@/views/resident/ShareCodesView.vue'),
+    meta: { role: 'resident', titleKey: 'shareCodes.title', tab: 'resident-home', parent: 'resident-home' },
+  },
+]

@@ -227,7 +227,6 @@ export default {
     queues: 'Work queues',
     review: 'Registrations to review',
     spotChecks: 'Patrols and spot checks',
-    alerts: 'Alerts',
     corrections: 'Corrections and supplementary entries',
     penalties: 'Warnings and fines',
     dashboardTitle: 'Dashboard',
@@ -252,13 +251,6 @@ export default {
   },
   codes: {
     venueTitle: 'Venue registration',
-    roomTitle: 'Room registration',
-    venue: 'Venue',
-    room: 'Room',
-    address: 'Address',
-    comingSoon: 'Registration by scanning is coming soon',
-    comingSoonHint: 'Once it opens, you will be able to register here.',
-    loginToContinue: 'Log in to continue',
     checking: 'Reading the code…',
   },
   errors: {

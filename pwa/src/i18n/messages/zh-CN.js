@@ -226,7 +226,6 @@ export default {
     queues: '工作队列',
     review: '待审核登记',
     spotChecks: '巡查与抽查',
-    alerts: '预警',
     corrections: '更正与补录',
     penalties: '警告与处罚',
     dashboardTitle: '看板',
@@ -251,13 +250,6 @@ export default {
   },
   codes: {
     venueTitle: '场所登记',
-    roomTitle: '房间登记',
-    venue: '场所',
-    room: '房间',
-    address: '地址',
-    comingSoon: '扫码登记即将开放',
-    comingSoonHint: '扫码登记功能开放后，就可以在这里完成登记。',
-    loginToContinue: '登录后继续',
     checking: '正在读取二维码…',
   },
   errors: {

@@ -811,7 +811,8 @@ def _start_web(stack: Stack, env: dict[str, str], log_path: Path) -> str:
 
 
 def _population_size(budget: Budget, clients: list[int]) -> int:
-    http = WARM_UP_REQUESTS + budget.people * len(clients)
+    # POST /people and self-registration each take fresh citizens.
+    http = 2 * (WARM_UP_REQUESTS + budget.people * len(clients))
     return http + 100 + 50  # the crypto loop's numbers, and a margin
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import random
+import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -88,6 +89,8 @@ def _tree() -> dict[str, Area]:
 
 
 def _stalls(areas: dict[str, Area], operator: ObjectId | None) -> int:
+    """The market's stalls, each active with its first code, and two shops
+    waiting for the area's approval (so the approval screen has something)."""
     if Venue.objects.count():
         return 0
 
@@ -106,10 +109,33 @@ def _stalls(areas: dict[str, Area], operator: ObjectId | None) -> int:
                     address=f"国际商贸城{section}{number:03d}号",
                     operator=operator if number == 1 else None,
                     expected_headcount=random.randint(1, 4),  # noqa: S311 (demo data)
+                    status="active",
+                    code_version=1,
                     scope_keys=[*area.scope_keys(), f"venue:{venue_id}"],
                     created_at=now,
                 ).to_mongo()
             )
+    pending = (
+        (VILLAGES[0], "东村小炒店", "catering_entertainment", 6),
+        (VILLAGES[1], "西村服装加工坊", "workshop", 12),
+    )
+    for village, name, kind, headcount in pending:
+        area = areas[village]
+        venue_id = ObjectId()
+        venues.append(
+            Venue(
+                id=venue_id,
+                name=name,
+                kind=kind,
+                area=area.id,
+                address=f"{village}1号",
+                expected_headcount=headcount,
+                status="pending_approval",
+                code_version=1,
+                scope_keys=[*area.scope_keys(), f"venue:{venue_id}"],
+                created_at=now,
+            ).to_mongo()
+        )
     Venue._get_collection().insert_many(venues)
     return len(venues)
 
@@ -142,12 +168,74 @@ def _rooms(areas: dict[str, Area], landlord: ObjectId | None) -> int:
                         number=f"{(number - 1) // 5 + 1}{(number - 1) % 5 + 1:02d}",
                         floor=(number - 1) // 5 + 1,
                         capacity=random.choice((1, 2, 2, 4)),  # noqa: S311 (demo data)
+                        occupants=0,
+                        code_version=1,
                         scope_keys=keys,
+                        created_at=now,
                     ).to_mongo()
                 )
         Room._get_collection().insert_many(rooms)
         made += len(rooms)
     return made
+
+
+def _locks(areas: dict[str, Area]) -> int:
+    """A lock on every seeded room's door and two gates per closed community.
+    Their MQTT passwords are random and not kept: the embedded broker lets
+    anyone in; `POST /locks/{id}/password` gives one for Mosquitto."""
+    from flask import current_app
+    from pymongo import UpdateOne
+
+    from anju.locks.models import Lock
+    from anju.locks.mosquitto import password_hash
+
+    if Lock.objects.count():
+        return 0
+
+    now = datetime.now(UTC)
+    epoch = current_app.config["ANJU"].lock_key_epoch
+    hashed = password_hash(secrets.token_urlsafe(24))  # one unknown password
+    properties = {house.id: house for house in Property.objects()}
+    locks, links = [], []
+    for number, room in enumerate(Room.objects().order_by("id"), start=1):
+        house = properties[room.property]
+        lock_id = ObjectId()
+        locks.append(
+            Lock(
+                id=lock_id,
+                serial=f"AJ-R{number:05d}",
+                kind="room",
+                room=room.id,
+                area=house.area,
+                property=house.id,
+                scope_keys=list(room.scope_keys),
+                mqtt_password_hash=hashed,
+                key_epoch=epoch,
+                created_at=now,
+            ).to_mongo()
+        )
+        links.append(UpdateOne({"_id": room.id}, {"$set": {"lock": lock_id}}))
+    for name in COMMUNITIES:
+        community = areas[name]
+        for gate in (1, 2):
+            locks.append(
+                Lock(
+                    serial=f"AJ-G{COMMUNITIES.index(name) + 1:02d}{gate}",
+                    kind="gate",
+                    area=community.id,
+                    scope_keys=community.scope_keys(),
+                    mqtt_password_hash=hashed,
+                    key_epoch=epoch,
+                    created_at=now,
+                ).to_mongo()
+            )
+    # In chunks: one very large write can outlast the socket timeout on the
+    # embedded database of a busy machine.
+    for start in range(0, len(locks), 200):
+        Lock._get_collection().insert_many(locks[start : start + 200])
+    for start in range(0, len(links), 200):
+        Room._get_collection().bulk_write(links[start : start + 200])
+    return len(locks)
 
 
 def _staff(areas: dict[str, Area]) -> list[DemoAccount]:
@@ -231,8 +319,10 @@ def seed(scale: int | None = None) -> list[DemoAccount]:
     operator = Account.objects(phone_index=phone_index("13900000004")).first()
     stalls = _stalls(areas, operator.id)
     rooms = _rooms(areas, operator.id)
+    _locks(areas)
     _grant_operator(operator)
     people = _people(areas, scale or DEMO_PEOPLE)
+    _tenancies(operator)
 
     first = synthetic_population(POPULATION_SEED, 1)[0]
     resident = DemoAccount("居民 resident", first.phone, "SMS code (shown in this log)")
@@ -241,6 +331,58 @@ def seed(scale: int | None = None) -> list[DemoAccount]:
         extra={"stalls": stalls, "rooms": rooms, "people": people},
     )
     return [*staff, resident]
+
+
+def _tenancies(landlord: Account) -> int:
+    """Two tenants in the demo landlord's first rooms: the demo resident,
+    checked in by the landlord and waiting for the ID check (the worker's
+    check makes it "verified", ready to authorize), and a second person's
+    request through the room's code, waiting for the landlord's approval."""
+    from datetime import date, timedelta
+
+    from anju.housing.models import Tenancy, TenantConsent
+    from anju.privacy.consent import CURRENT_VERSION
+
+    if Tenancy.objects.count():
+        return 0
+    house = Property.objects(landlord=landlord.id).first()
+    rooms = list(Room.objects(property=house.id).order_by("number")[:2])
+    tenants = synthetic_population(POPULATION_SEED, 2)
+
+    now = datetime.now(UTC)
+    today = date.today()
+    made = 0
+    for index, (room, citizen) in enumerate(zip(rooms, tenants, strict=True)):
+        index_key = keyring().blind_index(citizen.id_number, "id_number")
+        person = Person.objects(id_number_index=index_key).first()
+        if person is None:
+            continue
+        requested = index == 1
+        Person.objects(id=person.id).update_one(
+            add_to_set__scope_keys=list(house.scope_keys)
+        )
+        Tenancy(
+            room=room.id,
+            property=house.id,
+            person=person.id,
+            start_date=today,
+            end_date=today + timedelta(days=180),
+            state="requested" if requested else "verifying",
+            channel="room_code" if requested else "landlord",
+            holds_bed=not requested,
+            active_key=f"{person.id}:{room.id}",
+            consent=TenantConsent(version=CURRENT_VERSION, accepted_at=now)
+            if requested
+            else None,
+            registered_by=None if requested else str(landlord.id),
+            scope_keys=sorted({*house.scope_keys, f"person:{person.id}"}),
+            created_at=now,
+            updated_at=now,
+        ).save(force_insert=True)
+        if not requested:
+            Room.objects(id=room.id).update_one(inc__occupants=1)
+        made += 1
+    return made
 
 
 def _grant_operator(operator: Account) -> None:

@@ -17,7 +17,11 @@ from collections.abc import Callable
 from anju import create_app
 from anju.audit.service import purge_expired
 from anju.config import Settings
+from anju.housing.service import housing_upkeep  # also connects its signals
+from anju.locks.gateway import Gateway
+from anju.locks.jobs import lock_upkeep
 from anju.people.service import verify_pending
+from anju.venues.bulk.service import resume_imports
 
 logger = logging.getLogger(__name__)
 
@@ -38,6 +42,9 @@ _last_run: dict[str, float] = {}
 JOBS: dict[str, Job] = {
     "id-checks": verify_pending,
     "audit-retention": audit_retention,
+    "imports": resume_imports,
+    "housing": housing_upkeep,
+    "lock-upkeep": lock_upkeep,
 }
 
 _stopping = False
@@ -70,10 +77,15 @@ def main() -> None:
     signal.signal(signal.SIGINT, _stop)
     logger.info("worker started", extra={"jobs": ",".join(JOBS)})
 
-    with app.app_context():
-        while not _stopping:
-            if not run_once(settings):
-                time.sleep(settings.worker_interval_seconds)
+    # The lock gateway (MQTT) runs in threads beside the jobs.
+    gateway = Gateway(app).start()
+    try:
+        with app.app_context():
+            while not _stopping:
+                if not run_once(settings):
+                    time.sleep(settings.worker_interval_seconds)
+    finally:
+        gateway.stop()
     logger.info("worker stopped")
 
 

@@ -87,9 +87,14 @@ def test_every_operation_answers_as_its_permission_says(app, client, callers):
                 "allowed": status not in (401, 403) and status < 500,
                 "public": status not in (401, 403) and status < 500,
             }[expected]
-            if not ok or answer.mimetype not in (
-                "application/json",
-                "application/problem+json",
+            # Answers are JSON, or a file to download (codes, posters,
+            # templates, reports).
+            download = answer.headers.get("Content-Disposition", "").startswith(
+                "attachment"
+            )
+            if not ok or not (
+                download
+                or answer.mimetype in ("application/json", "application/problem+json")
             ):
                 failures.append(
                     f"{role:<10} {method} {path}: {status}, want {expected}"

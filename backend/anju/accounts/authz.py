@@ -96,7 +96,14 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
         }
     ),
     "sysadmin": frozenset(
-        {"self", "areas.read", "areas.manage", "accounts.manage", "devices.manage"}
+        {
+            "self",
+            "areas.read",
+            "areas.manage",
+            "accounts.manage",
+            "devices.manage",
+            "locks.read",  # every lock's health and events (no personal data)
+        }
     ),
 }
 PERMISSIONS = frozenset().union(*ROLE_PERMISSIONS.values())

@@ -7,7 +7,15 @@ import mongoengine as me
 
 from anju.db import Document
 
-ALERT_KINDS = ("id_mismatch", "id_not_found")
+ALERT_KINDS = (
+    "id_mismatch",
+    "id_not_found",
+    "lock_failed_unlocks",
+    "lock_tamper",
+    "lock_revoked_credential",
+    "lock_offline",
+    "room_over_capacity",
+)
 
 
 class Alert(Document):

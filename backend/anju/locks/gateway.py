@@ -147,7 +147,7 @@ class Gateway:
         logger.warning("gateway disconnected", extra={"reason": str(reason_code)})
 
     def _on_message(self, client, userdata, message: mqtt.MQTTMessage) -> None:
-        self.inbox.put((message.topic, message.payload))
+        self.inbox.put((message.topic, bytes(message.payload)))
 
     # --- the outbox ------------------------------------------------------
 

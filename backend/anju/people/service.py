@@ -88,7 +88,7 @@ def parse_identity(
     if not name.strip():
         errors.update(field_error("name", "field.required").errors)
 
-    if errors:
+    if errors or facts is None:
         raise InvalidInput(errors=errors)
     return facts, normalized_phone
 
@@ -228,7 +228,9 @@ def _link(person: Person, scope_keys: list[str], phone: str | None) -> Person:
 
 def authority(settings: Settings | None = None) -> IdAuthority:
     """One client per thread (a requests session is not shared across threads)."""
-    if settings is None and has_app_context():
+    if settings is None:
+        if not has_app_context():
+            raise RuntimeError("authority() needs settings or an app context")
         settings = current_app.config["ANJU"]
     clients = _local.__dict__.setdefault("clients", {})
     key = (settings.id_authority_url, settings.id_authority_secret)

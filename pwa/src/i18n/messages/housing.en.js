@@ -141,6 +141,7 @@ export default {
     back: 'Back to the room',
   },
   key: {
+    gate: 'Community gate {number}',
     states: {
       none: 'Not issued',
       waiting_for_lock: 'Waiting for the lock',

@@ -141,6 +141,7 @@ export default {
     back: '返回房间',
   },
   key: {
+    gate: '小区门禁 {number}',
     states: {
       none: '未下发',
       waiting_for_lock: '等待门锁接收',

@@ -111,7 +111,11 @@ def test_landlord_checks_a_tenant_in_and_the_identity_matches(
     tenancy = answer.get_json()
     assert tenancy["state"] == "verified"
     assert tenancy["verification"]["state"] == "match"
-    assert tenancy["key"] == {"state": "none", "credential_id": None}
+    assert tenancy["key"] == {
+        "state": "none",
+        "credential_id": None,
+        "enrollment_until": None,
+    }
     assert tenancy["channel"] == "landlord"
     assert tenancy["room_number"] == "101"
     assert citizen.id_number not in answer.get_data(as_text=True)

@@ -542,3 +542,18 @@ def test_start_fails_loudly_when_the_port_is_taken() -> None:
 
         with pytest.raises(RuntimeError, match="exited"):
             start_in_subprocess("127.0.0.1", port, SECRET, SEED, 10, False)
+
+
+def test_a_secret_that_looks_like_an_option_starts_the_simulator() -> None:
+    # Generated secrets are URL-safe base64 and may begin with "-"; the
+    # simulator gets its secret by environment, never as an argument.
+    secret = "-" + SECRET
+    process, url = start_in_subprocess("127.0.0.1", 0, secret, SEED, 10, False)
+    try:
+        citizen = synthetic_population(SEED, 10)[0]
+        with IdAuthority(url, secret, timeout=5.0) as authority:
+            check = authority.check(citizen.name, citizen.id_number)
+        assert check.verdict is Verdict.MATCH
+    finally:
+        process.terminate()
+        process.wait(timeout=10)

@@ -1,8 +1,8 @@
 """A stand-in for the ID authority, for one machine and for tests.
 
-Run it as ``python -m anju.identity.simulator --secret S``; it knows the people of
-:func:`~anju.identity.population.synthetic_population` and prints one line,
-``listening on http://host:port``, once it answers. With ``--test-controls`` it
+Run it as ``ANJU_ID_AUTHORITY_SECRET=S python -m anju.identity.simulator``; it
+knows the people of :func:`~anju.identity.population.synthetic_population` and
+prints one line, ``listening on http://host:port``, once it answers. With ``--test-controls`` it
 also lets a test add people, slow down, fail and count. docs/id-authority.md is
 the contract; :func:`start_in_subprocess` starts it from scripts and tests.
 """
@@ -377,6 +377,9 @@ def _invalid(error: BadRequest) -> dict[str, str]:
     return {"error": "invalid_request", "field": error.field}
 
 
+SECRET_VARIABLE = "ANJU_ID_AUTHORITY_SECRET"  # noqa: S105 (a variable's name)
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(
         prog="python -m anju.identity.simulator",
@@ -384,7 +387,12 @@ def main(argv: list[str] | None = None) -> None:
     )
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8090, help="0 picks a free one")
-    parser.add_argument("--secret", required=True, help="the shared signing secret")
+    parser.add_argument(
+        "--secret",
+        default=os.environ.get(SECRET_VARIABLE),
+        help=f"the shared signing secret (default: ${SECRET_VARIABLE}, which keeps "
+        "it out of the process list)",
+    )
     parser.add_argument("--population-seed", type=int, default=7)
     parser.add_argument("--population-size", type=int, default=5000)
     parser.add_argument(
@@ -393,6 +401,8 @@ def main(argv: list[str] | None = None) -> None:
         help="serve /_sim/citizens, /_sim/mode and /_sim/stats",
     )
     options = parser.parse_args(argv)
+    if not options.secret:
+        parser.error(f"--secret or ${SECRET_VARIABLE} is required")
 
     logging.basicConfig(
         stream=sys.stderr,
@@ -440,8 +450,6 @@ def start_in_subprocess(
         host,
         "--port",
         str(port),
-        "--secret",
-        secret,
         "--population-seed",
         str(seed),
         "--population-size",
@@ -452,7 +460,10 @@ def start_in_subprocess(
 
     reader, writer = os.pipe()
     try:
-        process = subprocess.Popen(command, stdout=writer)
+        # The secret goes by environment: on the command line it would show in
+        # the process list, and one starting with "-" would read as an option.
+        environment = {**os.environ, SECRET_VARIABLE: secret}
+        process = subprocess.Popen(command, stdout=writer, env=environment)
     finally:
         os.close(writer)
 

@@ -2,9 +2,10 @@
 
 Run it as ``ANJU_ID_AUTHORITY_SECRET=S python -m anju.identity.simulator``; it
 knows the people of :func:`~anju.identity.population.synthetic_population` and
-prints one line, ``listening on http://host:port``, once it answers. With ``--test-controls`` it
-also lets a test add people, slow down, fail and count. docs/id-authority.md is
-the contract; :func:`start_in_subprocess` starts it from scripts and tests.
+prints one line, ``listening on http://host:port``, once it answers. With
+``--test-controls`` it also lets a test add people, slow down, fail and count.
+docs/id-authority.md is the contract; :func:`start_in_subprocess` starts it from
+scripts and tests.
 """
 
 import argparse

@@ -122,7 +122,7 @@ def check_in_by_api(client, house: House, number: str, citizen) -> dict:
 
 
 def room_token(app, house: House, number: str) -> str:
-    from anju.housing.service import room_code_url
+    from anju.housing.properties import room_code_url
 
     with app.app_context():
         room = Room.objects(id=house.rooms[number]).first()

@@ -8,7 +8,7 @@ from flask_smorest import Blueprint
 
 from anju.accounts.authz import current_actor, public, requires
 from anju.common.idempotency import idempotent
-from anju.housing import schemas, service
+from anju.housing import properties, schemas, service
 
 URL_PREFIX = ""
 
@@ -31,7 +31,7 @@ class Properties(MethodView):
     @blp.response(200, schemas.PropertiesPage)
     def get(self, query):
         """My properties with their occupancy, pending check-ins and locks offline."""
-        items, cursor = service.list_properties(
+        items, cursor = properties.list_properties(
             current_actor(), query.get("cursor"), query["limit"]
         )
         return {"items": items, "next_cursor": cursor}
@@ -43,7 +43,9 @@ class Properties(MethodView):
     def post(self, data):
         """A property in an area of mine; the landlord named by the phone of
         their operator account reaches it from their next request."""
-        return service.property_summary(service.create_property(current_actor(), data))
+        return properties.property_summary(
+            properties.create_property(current_actor(), data)
+        )
 
 
 @blp.route("/properties/<string:property_id>")
@@ -52,7 +54,7 @@ class PropertyItem(MethodView):
     @blp.response(200, schemas.PropertyDetail)
     def get(self, property_id):
         """One property with its rooms, their occupancy and lock health."""
-        return service.get_property(current_actor(), property_id)
+        return properties.get_property(current_actor(), property_id)
 
 
 @blp.route("/properties/<string:property_id>/rooms")
@@ -63,7 +65,9 @@ class PropertyRooms(MethodView):
     @blp.response(201, schemas.RoomView)
     def post(self, data, property_id):
         """A room with its number, floor and capacity in beds."""
-        return service.room_view(service.add_room(current_actor(), property_id, data))
+        return properties.room_view(
+            properties.add_room(current_actor(), property_id, data)
+        )
 
 
 @blp.route("/rooms/<string:room_id>")
@@ -79,7 +83,9 @@ class RoomItem(MethodView):
     @blp.response(200, schemas.RoomView)
     def patch(self, data, room_id):
         """Change a room's number, floor or capacity (never below its occupants)."""
-        return service.room_view(service.change_room(current_actor(), room_id, data))
+        return properties.room_view(
+            properties.change_room(current_actor(), room_id, data)
+        )
 
 
 # --- room codes
@@ -90,7 +96,7 @@ def _code_route(kind: str, name: str) -> None:
         @requires("properties.manage")
         @blp.response(200, content_type=CODE_TYPES[kind])
         def get(self, room_id):
-            body = service.room_code(current_actor(), room_id, kind)
+            body = properties.room_code(current_actor(), room_id, kind)
             answer = Response(body, mimetype=CODE_TYPES[kind])
             answer.headers["Cache-Control"] = "private, no-store"
             return answer
@@ -112,11 +118,11 @@ class RoomCodeVersion(MethodView):
     @blp.response(200, schemas.CodeVersion)
     def post(self, room_id):
         """Re-issue the room's code: the printed old one answers "replaced"."""
-        room = service.reissue_room_code(current_actor(), room_id)
+        room = properties.reissue_room_code(current_actor(), room_id)
         return {
             "room_id": str(room.id),
             "code_version": room.code_version,
-            "url": service.room_code_url(room),
+            "url": properties.room_code_url(room),
         }
 
 
@@ -126,7 +132,7 @@ class RoomCodeLookup(MethodView):
     @blp.response(200, schemas.RoomCodeView)
     def get(self, token):
         """What a scanned room code names (404 not ours, 410 replaced)."""
-        return service.room_code_view(token)
+        return properties.room_code_view(token)
 
 
 @blp.route("/room-codes/<string:token>/tenancies")
@@ -280,7 +286,7 @@ class Occupancy(MethodView):
     @blp.response(200, schemas.OccupancyPage)
     def get(self, query):
         """Beds taken per room in my jurisdiction (counts only)."""
-        items, cursor = service.occupancy(
+        items, cursor = properties.occupancy(
             current_actor(),
             area_id=query.get("area_id"),
             over_capacity=query.get("over_capacity"),

@@ -84,7 +84,7 @@ def _record(kind: str, object_id: str) -> Any:
 def _room_item(room: Any) -> posters.PosterItem:
     from anju.areas.models import Area
     from anju.housing.models import Property
-    from anju.housing.service import room_code_url
+    from anju.housing.properties import room_code_url
 
     prop = Property.objects(id=room.property).first()
     area = Area.objects(id=prop.area).only("name").first() if prop else None

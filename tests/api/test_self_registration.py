@@ -8,6 +8,7 @@ from datetime import date, timedelta
 import pytest
 
 from anju.accounts.models import Account
+from anju.accounts.service import phone_index
 from anju.audit.models import AuditEntry
 from anju.audit.service import verify
 from anju.patrol.models import Alert
@@ -318,3 +319,53 @@ def test_staff_tokens_cannot_register_without_self(client, app, venue):
     answer = client.post(_url(app, venue), json=self_body(CITIZENS[54]))
 
     assert answer.status_code == 401
+
+
+def test_a_mistyped_id_number_is_corrected_by_registering_again(
+    client, app, venue, authority
+):
+    citizen, stranger = CITIZENS[40], CITIZENS[41]
+    headers = login_resident(client, app, citizen.phone)
+
+    mistyped = _register(
+        client, app, venue, citizen, headers=headers, id_number=stranger.id_number
+    )
+    corrected = _register(client, app, venue, citizen, headers=headers)
+
+    assert mistyped.get_json()["verification"] == "mismatch"
+    assert corrected.status_code == 201
+    assert corrected.get_json()["verification"] == "match"
+    mine = client.get("/api/v1/me/employments", headers=headers).get_json()["items"]
+    assert [(e["id"], e["state"]) for e in mine] == [
+        (corrected.get_json()["id"], "active")
+    ]
+    with app.app_context():
+        first = Employment.objects(id=mistyped.get_json()["id"]).first()
+        assert (first.state, str(first.superseded_by)) == (
+            "ended",
+            corrected.get_json()["id"],
+        )
+        assert Employment.objects(state="active").count() == 1
+        assert AuditEntry.objects(action="employment.superseded").count() == 1
+        assert verify().ok
+
+
+def test_a_matched_identity_is_not_replaced_by_another_self_scan(
+    client, app, venue, authority
+):
+    citizen, stranger = CITIZENS[40], CITIZENS[41]
+    headers = login_resident(client, app, citizen.phone)
+
+    first = _register(client, app, venue, citizen, headers=headers)
+    second = _register(
+        client, app, venue, citizen, headers=headers, id_number=stranger.id_number
+    )
+
+    assert first.get_json()["verification"] == "match"
+    assert second.status_code == 201
+    with app.app_context():
+        assert Employment.objects(state="active").count() == 2
+        assert not Employment.objects(superseded_by__exists=True).count()
+        account = Account.objects(phone_index=phone_index(citizen.phone)).first()
+        kept = Employment.objects(id=first.get_json()["id"]).first()
+        assert account.person == kept.person

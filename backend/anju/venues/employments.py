@@ -353,7 +353,57 @@ def register_by_scan(actor: Actor, token: str, data: Mapping[str, Any]) -> Regis
     _audit_registration(
         actor, registered, self_scan=True, person_created=person_created
     )
+    if person_created and not linked_now:
+        _supersede_mistake(actor, account, person, venue, employment)
     return registered
+
+
+def _supersede_mistake(
+    actor: Actor,
+    account: Mapping[str, Any],
+    person: Person,
+    venue: Venue,
+    employment: Employment,
+) -> None:
+    """A worker correcting a mistyped ID number: the account's earlier self
+    scan at this venue, whose identity did not check out, ends (kept for the
+    officers, pointing at the correction), and the account follows the person
+    just registered. Only an earlier record that failed its check is replaced:
+    a matched identity is never swapped for another by a self scan."""
+    earlier = account.get("person")
+    failed = Person.objects(
+        id=earlier, verification__state__in=("mismatch", "not_found")
+    ).first()
+    if earlier is None or failed is None:
+        return
+
+    ended = Employment.objects(
+        person=earlier,
+        venue=venue.id,
+        channel="self_scan",
+        registered_by=actor.account_id,
+        state="active",
+    ).update(
+        set__state="ended",
+        set__end_date=today(),
+        set__superseded_by=employment.id,
+        set__updated_at=datetime.now(UTC),
+        unset__active_key=True,
+    )
+    _relink(account["_id"], earlier, person.id)
+
+    record(
+        "employment.superseded",
+        actor=people.audit_actor(actor, "self"),
+        resource_type="person",
+        resource_id=str(earlier),
+        subject_person=str(earlier),
+        details={
+            "venue": str(venue.id),
+            "ended": ended,
+            "correction": str(employment.id),
+        },
+    )
 
 
 _ACCOUNT_FIELDS = {"phone_encrypted": 1, "phone_index": 1, "person": 1}

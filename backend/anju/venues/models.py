@@ -75,6 +75,8 @@ class Employment(Document):
     emergency_contact_phone_encrypted = me.StringField()
     emergency_contact_phone_masked = me.StringField()
     via_share_code = me.BooleanField(default=False)
+    # The worker's own correction of this self scan (a mistyped ID number).
+    superseded_by = me.ObjectIdField()
     import_batch = me.ObjectIdField()
     active_key = me.StringField()
     scope_keys = me.ListField(me.StringField())

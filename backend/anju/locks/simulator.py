@@ -86,6 +86,7 @@ class SimulatedLock:
     done_commands: set[str] = field(default_factory=set)
     applied: list[str] = field(default_factory=list)  # credential ids, each time taken
     refusals: list[tuple[str, str]] = field(default_factory=list)  # (what, reason)
+    syncs: int = 0  # resyncs received from the server
     reported: list[dict[str, Any]] = field(default_factory=list)
     publish: Publish | None = None
     transport: Any = None  # the LockClient or Fleet carrying it, if any
@@ -203,6 +204,7 @@ class SimulatedLock:
         elif kind == "enroll":
             reason = self.start_enrollment(str(command.get("credential", "")), command)
         elif kind == "sync":
+            self.syncs += 1
             for token in command.get("credentials", []):
                 self.take_credential(str(token))
             if command.get("revocations"):
@@ -313,6 +315,12 @@ def _encode(payload: dict[str, Any]) -> str:
     return json.dumps(payload, separators=(",", ":"))
 
 
+# A lock asks for a resync on connecting, again every few seconds until the
+# server answers, a bounded number of times.
+RESYNC_RETRY_SECONDS = 2.0
+RESYNC_TRIES = 15
+
+
 class LockClient:
     """One lock with its own MQTT connection and last will, like a real one."""
 
@@ -322,6 +330,7 @@ class LockClient:
         self.session = uuid.uuid4().hex
         self.connected = threading.Event()
         self.connections = 0
+        self.stopped = False
         host, port, _, _ = topics.broker_address(url)
         self.address = (host, port)
         self.client = _client(
@@ -348,6 +357,7 @@ class LockClient:
 
     def stop(self) -> None:
         """A clean shutdown: offline state, then disconnect."""
+        self.stopped = True
         if self.connected.is_set():
             self.client.publish(
                 topics.STATE.format(serial=self.lock.serial),
@@ -372,9 +382,24 @@ class LockClient:
             qos=1,
             retain=True,
         )
-        self.lock.report("resync")
         self.connections += 1
         self.connected.set()
+        self._ask_for_resync(self.connections, self.lock.syncs, RESYNC_TRIES)
+
+    def _ask_for_resync(self, connection: int, syncs: int, tries: int) -> None:
+        """Ask for this lock's credentials and revocations until a resync comes,
+        as lock firmware does: a request sent while the gateway is not yet
+        subscribed (just after a broker restart) is lost."""
+        answered = self.lock.syncs > syncs
+        if answered or not tries or connection != self.connections or self.stopped:
+            return
+
+        self.lock.report("resync")
+        retry = threading.Timer(
+            RESYNC_RETRY_SECONDS, self._ask_for_resync, (connection, syncs, tries - 1)
+        )
+        retry.daemon = True
+        retry.start()
 
     def _on_disconnect(self, client, userdata, flags, reason_code, properties) -> None:
         self.connected.clear()

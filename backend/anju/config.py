@@ -232,3 +232,10 @@ def load_settings(environ: dict[str, str] | None = None, **overrides: Any) -> Se
         _check_id_keys(values["id_encryption_keys"])
 
     return Settings(**values)
+
+
+def current_settings() -> Settings:
+    """The settings of the app handling this request or job."""
+    from flask import current_app
+
+    return current_app.config["ANJU"]

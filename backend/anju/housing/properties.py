@@ -11,7 +11,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 from bson import ObjectId
-from flask import current_app
 from mongoengine import NotUniqueError
 from pymongo.errors import DuplicateKeyError
 
@@ -28,7 +27,7 @@ from anju.common.errors import (
 )
 from anju.common.pagination import newest_first
 from anju.common.phone import PhoneError, normalize_phone
-from anju.config import Settings
+from anju.config import current_settings
 from anju.housing import messages  # noqa: F401  (registers the texts)
 from anju.housing.models import (
     Property,
@@ -275,12 +274,8 @@ def room_view(room: Room, locks: dict[str, Any] | None = None) -> dict[str, Any]
 # --- room codes
 
 
-def _settings() -> Settings:
-    return current_app.config["ANJU"]
-
-
 def room_code_url(room: Room) -> str:
-    settings = _settings()
+    settings = current_settings()
     token = tokens.sign(
         "room", str(room.id), room.code_version or 1, settings.code_signing_key
     )
@@ -332,7 +327,7 @@ def resolve_room_code(token: str) -> Room:
     """The room a scanned code names: 404 for a code this server did not make,
     410 for one replaced by a newer code."""
     try:
-        claims = tokens.verify(token, _settings().code_signing_key)
+        claims = tokens.verify(token, current_settings().code_signing_key)
     except tokens.BadCode:
         raise NotFound("codes.invalid") from None
     if claims.kind != "room":

@@ -19,7 +19,6 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from bson import ObjectId
-from flask import current_app
 from mongoengine.errors import NotUniqueError
 from mongoengine.queryset import QuerySet
 from pymongo import UpdateOne
@@ -29,7 +28,7 @@ from anju.audit.service import record
 from anju.common.errors import Conflict, NotFound, field_error
 from anju.common.pagination import newest_first
 from anju.common.schemas import object_id_or_404
-from anju.config import Settings
+from anju.config import Settings, current_settings
 from anju.locks import credentials, messages  # noqa: F401  (registers the texts)
 from anju.locks.models import LIVE_STATES, Command, Credential, Lock, LockEvent
 from anju.locks.mosquitto import password_hash
@@ -50,10 +49,6 @@ class LockHealth:
     last_seen_at: datetime | None
     battery: int | None
     pending_commands: int
-
-
-def _settings() -> Settings:
-    return current_app.config["ANJU"]
 
 
 def _now() -> datetime:
@@ -105,7 +100,7 @@ def register_lock(
         property=ObjectId(property_id) if property_id else None,
         scope_keys=scope_keys,
         mqtt_password_hash=password_hash(password),
-        key_epoch=_settings().lock_key_epoch,
+        key_epoch=current_settings().lock_key_epoch,
         created_at=_now(),
     )
     try:
@@ -151,7 +146,7 @@ def authorize(
     if len(locks) != len(set(wanted)) or not wanted:
         raise field_error("lock_ids", "locks.unknown")
 
-    settings = _settings()
+    settings = current_settings()
     issued = []
     for lock_id in dict.fromkeys(wanted):
         credential = _issue_one(
@@ -294,7 +289,7 @@ def revoke(tenancy_id: str, *, reason: str, actor: Actor | None) -> int:
 def start_enrollment(credential_id: str, *, actor: Actor | None) -> None:
     """The lock enters enrollment for this credential only, for a few minutes."""
     now = _now()
-    until = now + timedelta(minutes=_settings().lock_enrollment_minutes)
+    until = now + timedelta(minutes=current_settings().lock_enrollment_minutes)
     try:
         key = ObjectId(credential_id)
     except Exception:

@@ -20,17 +20,17 @@ from datetime import UTC, datetime
 from typing import Any
 
 from bson import ObjectId
-from flask import current_app
 
 import qr.tokens as tokens
 from anju.accounts.authz import Actor, scoped, scoped_get
 from anju.accounts.models import Account, Grant
 from anju.areas.models import Area
-from anju.audit.service import AuditActor, record
+from anju.audit.service import record
 from anju.common.errors import AnjuError, Conflict, NotFound, field_error
 from anju.common.pagination import newest_first
 from anju.common.schemas import object_id_or_404
-from anju.config import Settings
+from anju.config import Settings, current_settings
+from anju.people.service import audit_actor
 from anju.venues import messages  # noqa: F401  (registers the texts)
 from anju.venues.models import Employment, Venue
 from anju.venues.schemas import BULK_MAX, NAME_MAX
@@ -70,31 +70,21 @@ class CodeFile:
     filename: str
 
 
-def _settings() -> Settings:
-    return current_app.config["ANJU"]
-
-
 def _now() -> datetime:
     return datetime.now(UTC)
-
-
-def _audit_actor(actor: Actor | None, permission: str) -> AuditActor | None:
-    if actor is None:
-        return None
-    return AuditActor(actor.account_id, actor.role_for(permission), actor.organization)
 
 
 # --- codes
 
 
 def token_for(venue: Venue, settings: Settings | None = None) -> str:
-    key = (settings or _settings()).code_signing_key
+    key = (settings or current_settings()).code_signing_key
     return tokens.sign("venue", str(venue.id), venue.code_version or 1, key)
 
 
 def code_url(venue: Venue, settings: Settings | None = None) -> str:
     """What the QR code holds: the app's page for this venue's code."""
-    settings = settings or _settings()
+    settings = settings or current_settings()
     return f"{settings.public_url.rstrip('/')}/v/{token_for(venue, settings)}"
 
 
@@ -215,7 +205,7 @@ def _grant_operator(actor: Actor, venue: Venue) -> None:
     Account.objects(id=ObjectId(actor.account_id)).update_one(push__grants=grant)
     record(
         "account.grant_add",
-        actor=_audit_actor(actor, "venues.create"),
+        actor=audit_actor(actor, "venues.create"),
         resource_type="account",
         resource_id=actor.account_id,
         details={"role": "operator", "scope_kind": "venue", "venue": str(venue.id)},
@@ -253,7 +243,7 @@ def create_venue(actor: Actor, data: dict[str, Any]) -> Venue:
 
     record(
         "venue.create",
-        actor=_audit_actor(actor, "venues.create"),
+        actor=audit_actor(actor, "venues.create"),
         resource_type="venue",
         resource_id=str(venue.id),
         details={"status": status, "area": str(area.id), "kind": venue.kind},
@@ -302,7 +292,7 @@ def update_venue(actor: Actor, venue_id: str, data: dict[str, Any]) -> Venue:
         venue.reload()
         record(
             "venue.update",
-            actor=_audit_actor(actor, "venues.create"),
+            actor=audit_actor(actor, "venues.create"),
             resource_type="venue",
             resource_id=str(venue.id),
             details={"fields": sorted(changes)},
@@ -320,7 +310,7 @@ def approve_venue(actor: Actor, venue_id: str) -> Venue:
 
     record(
         "venue.approve",
-        actor=_audit_actor(actor, "venues.approve"),
+        actor=audit_actor(actor, "venues.approve"),
         resource_type="venue",
         resource_id=str(venue.id),
     )
@@ -373,7 +363,7 @@ def bulk_create(actor: Actor, data: dict[str, Any]) -> dict[str, Any]:
     ids = [str(d.id) for d in documents]
     record(
         "venue.bulk_create",
-        actor=_audit_actor(actor, "venues.create"),
+        actor=audit_actor(actor, "venues.create"),
         resource_type="area",
         resource_id=str(area.id),
         details={"created": len(ids), "skipped": len(taken), "kind": data["kind"]},
@@ -389,7 +379,7 @@ def reissue_code(actor: Actor, venue_id: str) -> Venue:
 
     record(
         "venue.code_reissue",
-        actor=_audit_actor(actor, "venues.codes"),
+        actor=audit_actor(actor, "venues.codes"),
         resource_type="venue",
         resource_id=str(venue.id),
         details={"version": venue.code_version},
@@ -420,7 +410,7 @@ def venue_for_token(token: str, *, require_active: bool = True) -> Venue:
     The employments helper calls this for registrations by scan.
     """
     try:
-        claims = tokens.verify(token, _settings().code_signing_key)
+        claims = tokens.verify(token, current_settings().code_signing_key)
     except tokens.BadCode:
         logger.info("venue code refused", extra={"reason": "signature"})
         raise CodeInvalid() from None
@@ -470,7 +460,7 @@ def code_svg(venue: Venue) -> CodeFile:
 
 
 def poster_items(venues: list[Venue]) -> list[posters.PosterItem]:
-    settings = _settings()
+    settings = current_settings()
     areas = _area_names(v.area for v in venues)
     items = []
     for v in venues:
@@ -518,7 +508,7 @@ def many_posters(
     pdf = posters.poster_pdf(poster_items(venues), size)
     record(
         "venue.posters",
-        actor=_audit_actor(actor, "venues.codes"),
+        actor=audit_actor(actor, "venues.codes"),
         resource_type="area",
         resource_id=area_id,
         details={"pages": len(venues), "size": size},

@@ -905,6 +905,13 @@ def _options(argv: list[str] | None) -> argparse.Namespace:
         help="where the results go (default var/bench/latest.json)",
     )
     parser.add_argument(
+        "--only",
+        nargs="+",
+        metavar="MEASUREMENT",
+        help="run only these measurements (function names, e.g. self_registration);"
+        " the raw database figures always run",
+    )
+    parser.add_argument(
         "--keep", action="store_true", help="keep the temporary directory and logs"
     )
     return parser.parse_args(argv)
@@ -967,10 +974,26 @@ def _start(options: argparse.Namespace, stack: Stack, work_dir: Path) -> Bench:
     return bench
 
 
-def _measure(bench: Bench) -> list[Row]:
+def _chosen(only: list[str] | None) -> list[Callable[[Bench], list[Row]]]:
+    """Every measurement, or those named (with the raw reference and drift
+    kept, so that ratios still have their figure from the same run)."""
+    measurements = _all_measurements()
+    if not only:
+        return measurements
+    names = {measure.__name__ for measure in measurements}
+    unknown = sorted(set(only) - names)
+    if unknown:
+        raise SystemExit(
+            f"unknown measurement {', '.join(unknown)}; one of {sorted(names)}"
+        )
+    kept = {*only, raw_database.__name__, raw_drift.__name__}
+    return [measure for measure in measurements if measure.__name__ in kept]
+
+
+def _measure(bench: Bench, only: list[str] | None = None) -> list[Row]:
     rows: list[Row] = []
     try:
-        for measure in _all_measurements():
+        for measure in _chosen(only):
             summary = (measure.__doc__ or measure.__name__).splitlines()[0]
             _say(f"measuring: {summary}")
             rows += measure(bench)
@@ -1029,7 +1052,7 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, stop)
     try:
         bench = _start(options, stack, work_dir)
-        _report(options, bench, _measure(bench))
+        _report(options, bench, _measure(bench, options.only))
         return 0
     except KeyboardInterrupt:
         _say("interrupted; stopping what the bench started")

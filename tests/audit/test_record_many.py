@@ -142,3 +142,66 @@ def test_racing_batches_and_single_entries_form_one_chain(settings, monkeypatch)
     assert report.ok, report.problems
     assert report.checked == expected
     assert _seqs() == list(range(1, expected + 1))
+
+
+def _record_in_threads(count: int) -> tuple[list[threading.Thread], list]:
+    outcomes: list = []
+
+    def append(number: int) -> None:
+        try:
+            outcomes.append(record_many([_entry(number)]))
+        except BaseException as error:
+            outcomes.append(error)
+
+    threads = [threading.Thread(target=append, args=(n,)) for n in range(count)]
+    for thread in threads:
+        thread.start()
+    return threads, outcomes
+
+
+def _when_waiting(count: int) -> None:
+    for _ in range(500):
+        if sum(len(p.fields) for p in service._waiting) == count:
+            return
+        threading.Event().wait(0.01)
+    raise AssertionError("the threads never queued their entries")
+
+
+def test_threads_waiting_for_the_turn_are_appended_together(settings, monkeypatch):
+    inserts: list[int] = []
+    append_many = service._append_many
+    monkeypatch.setattr(
+        service,
+        "_append_many",
+        lambda prepared, deadline: inserts.append(len(prepared))
+        or append_many(prepared, deadline),
+    )
+
+    with service._append_turn:
+        threads, outcomes = _record_in_threads(6)
+        _when_waiting(6)
+    for thread in threads:
+        thread.join()
+
+    assert outcomes == [1] * 6
+    assert inserts == [6]
+    assert verify(settings=settings).ok
+    assert sorted(e.details["row"] for e in AuditEntry.objects) == list(range(6))
+
+
+def test_a_failed_group_append_fails_every_caller_in_it(monkeypatch):
+    def unavailable(prepared, deadline):
+        raise service.AuditUnavailable()
+
+    monkeypatch.setattr(service, "_append_many", unavailable)
+
+    with service._append_turn:
+        threads, outcomes = _record_in_threads(4)
+        _when_waiting(4)
+    for thread in threads:
+        thread.join()
+
+    assert len(outcomes) == 4
+    assert all(isinstance(o, service.AuditUnavailable) for o in outcomes)
+    assert service._waiting == []
+    assert AuditEntry.objects.count() == 0

@@ -203,4 +203,14 @@ def authenticate_request() -> Actor:
 
     g.actor = actor_for(account, str(session_id))
     g.account_id = str(account.id)
+    g.account = account
     return g.actor
+
+
+def current_account() -> Account:
+    """The caller's account as authentication read it for this request (one
+    read per request; what the request itself changes is not reflected)."""
+    account = g.get("account")
+    if account is None:
+        raise Unauthenticated("auth.required")
+    return account

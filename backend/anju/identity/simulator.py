@@ -174,6 +174,10 @@ class AuthorityHandler(BaseHTTPRequestHandler):
     server: AuthorityServer
     protocol_version = "HTTP/1.1"
     server_version = "AnjuIdAuthoritySimulator/1"
+    # An answer is written as headers, then body: with Nagle's algorithm on,
+    # the body waits for the client's delayed ACK of the headers (up to 40 ms
+    # on Linux), a stall no real service adds.
+    disable_nagle_algorithm = True
     timeout = 30  # seconds an idle keep-alive connection stays open
 
     def do_GET(self) -> None:

@@ -22,11 +22,11 @@ from typing import Any
 from bson import ObjectId
 from mongoengine import NotUniqueError
 from mongoengine.queryset.visitor import Q
-from pymongo import ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
 from anju.accounts.authz import Actor, scoped, scoped_get
 from anju.accounts.models import Account
+from anju.accounts.tokens import current_account
 from anju.areas.models import Area
 from anju.audit.service import record, record_many
 from anju.common.crypto import keyring
@@ -411,24 +411,30 @@ _ACCOUNT_FIELDS = {"phone_encrypted": 1, "phone_index": 1, "person": 1}
 
 def _claim_account(actor: Actor, person_id: ObjectId) -> tuple[dict, bool]:
     """The caller's account as it was (phone, person), linked to
-    ``person_id`` in the same command when it had no person yet."""
-    accounts = Account._get_collection()
-    account_id = ObjectId(actor.account_id)
-    account = None
-    if not actor.person_id:
-        account = accounts.find_one_and_update(
-            {"_id": account_id, "person": None},
-            {"$set": {"person": person_id}},
-            projection=_ACCOUNT_FIELDS,
-            return_document=ReturnDocument.BEFORE,
-        )
-    if account is not None:
-        return account, True
+    ``person_id`` when it had no person yet. Authentication has just read the
+    account, so the link is one conditional update; should a twin request
+    have linked it meanwhile, the account is read again."""
+    account = current_account()
+    before = {
+        "_id": account.id,
+        "phone_encrypted": account.phone_encrypted,
+        "phone_index": account.phone_index,
+        "person": account.person,
+    }
+    if account.person is not None:
+        return before, False
 
-    account = accounts.find_one({"_id": account_id}, _ACCOUNT_FIELDS)
-    if account is None:
+    accounts = Account._get_collection()
+    linked = accounts.update_one(
+        {"_id": account.id, "person": None}, {"$set": {"person": person_id}}
+    )
+    if linked.modified_count:
+        return before, True
+
+    now = accounts.find_one({"_id": account.id}, _ACCOUNT_FIELDS)
+    if now is None:
         raise NotFound()
-    return account, False
+    return now, False
 
 
 def _relink(

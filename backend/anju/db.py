@@ -104,7 +104,9 @@ def document_classes() -> list[type[mongoengine.Document]]:
 
 
 def ensure_indexes() -> list[str]:
-    """Create every collection, then every declared index. Idempotent."""
+    """Create every collection, then every declared index, and drop the
+    indexes no model declares any more (each one slows every write to its
+    collection). Idempotent."""
     db = get_db()
     existing = set(db.list_collection_names())
     made = []
@@ -115,10 +117,23 @@ def ensure_indexes() -> list[str]:
             db.create_collection(name)
             existing.add(name)
         cls.ensure_indexes()
+        _drop_undeclared_indexes(cls)
         made.append(name)
 
     logger.info("indexes ensured", extra={"collections": len(made)})
     return made
+
+
+def _drop_undeclared_indexes(cls: Any) -> None:
+    declared = [list(keys) for keys in cls.list_indexes()]
+    collection = cls._get_collection()
+    for index_name, info in collection.index_information().items():
+        if index_name != "_id_" and list(info["key"]) not in declared:
+            collection.drop_index(index_name)
+            logger.info(
+                "undeclared index dropped",
+                extra={"collection": collection.name, "index": index_name},
+            )
 
 
 def clear_all() -> None:

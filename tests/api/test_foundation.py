@@ -250,3 +250,19 @@ def test_access_line_names_route_status_and_duration(client):
     assert entry["status"] == 200
     assert entry["request_id"] == "req-42"
     assert entry["duration_ms"] >= 0
+
+
+def test_ensure_indexes_drops_an_index_no_model_declares(app):
+    from anju import db
+    from anju.venues.models import Employment
+
+    collection = Employment._get_collection()
+    collection.create_index("registered_by", name="registered_by_1")
+
+    with app.app_context():
+        db.ensure_indexes()
+    keys = [info["key"] for info in collection.index_information().values()]
+
+    assert [("registered_by", 1)] not in keys
+    assert [("active_key", 1)] in keys
+    assert sorted(keys) == sorted(Employment.list_indexes())

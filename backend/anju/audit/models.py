@@ -42,7 +42,7 @@ class AuditEntry(Document):
             {"fields": ["seq"], "unique": True},
             # A person's access history, newest first; seq breaks ties.
             {"fields": ["subject_person", "-at", "-seq"]},
-            "at",
+            # Retention walks forwards along seq: no index on `at` alone.
         ],
     }
 

@@ -90,7 +90,5 @@ class Employment(Document):
             "person",
             ("venue", "state"),
             "scope_keys",
-            "import_batch",
-            "registered_by",
         ],
     }

@@ -22,7 +22,7 @@ import logging
 import re
 import threading
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -300,27 +300,18 @@ def resume_imports(settings: Settings, limit: int = 2) -> int:
 # --- processing
 
 
-class _AuditTrail:
-    """Audit entries appended by a thread of their own, one batch behind the
-    rows, so the next batch is checked and written meanwhile. At most one
-    batch waits; an append that failed fails the import at the next batch."""
+class _OneBehind:
+    """Steps done in order by a thread of their own, one behind the caller:
+    a step is handed over once the one before it is done (its error raised
+    to the caller then), so the caller prepares the next meanwhile."""
 
-    def __init__(self) -> None:
-        self._pool = ThreadPoolExecutor(1, thread_name_prefix="import-audit")
-        self._pending: Future[int] | None = None
+    def __init__(self, name: str) -> None:
+        self._pool = ThreadPoolExecutor(1, thread_name_prefix=name)
+        self._pending: Future[Any] | None = None
 
-    def append(self, entries: list[dict[str, Any]]) -> None:
+    def submit(self, step: Callable[..., Any], *args: Any) -> None:
         self.wait()
-        if entries:
-            self._pending = self._pool.submit(self._record, entries)
-
-    @staticmethod
-    def _record(entries: list[dict[str, Any]]) -> int:
-        # In small runs: the chain takes one writer at a time, and the web
-        # process's requests must not wait long for their own entries.
-        for start in range(0, len(entries), AUDIT_RUN):
-            record_many(entries[start : start + AUDIT_RUN])
-        return len(entries)
+        self._pending = self._pool.submit(step, *args)
 
     def wait(self) -> None:
         pending, self._pending = self._pending, None
@@ -331,16 +322,30 @@ class _AuditTrail:
         self._pool.shutdown(wait=True)
 
 
+def _record_audit(entries: list[dict[str, Any]]) -> None:
+    # In small runs: the chain takes one writer at a time, and the web
+    # process's requests must not wait long for their own entries.
+    for start in range(0, len(entries), AUDIT_RUN):
+        record_many(entries[start : start + AUDIT_RUN])
+
+
 @dataclass
 class _Counts:
+    """How far an import got. The rows checked are counted by the thread
+    reading the file, the rows written by the thread writing them."""
+
     processed: int = 0
     valid: int = 0
+    invalid: int = 0
     imported: int = 0
     duplicates: int = 0
-    invalid: int = 0
     people_created: int = 0
     seen: dict[str, int] = field(default_factory=dict)  # blind index -> row
-    audit: _AuditTrail = field(default_factory=_AuditTrail)
+    # The database work, in two stages one behind the other: the rows of a
+    # batch are written while the next batch is read and checked, and their
+    # audit entries appended while the batch after that is written.
+    writes: _OneBehind = field(default_factory=lambda: _OneBehind("import-write"))
+    audit: _OneBehind = field(default_factory=lambda: _OneBehind("import-audit"))
 
 
 def _load_file(import_id: ObjectId) -> bytes:
@@ -418,18 +423,49 @@ def _check_and_write(batch: Import, token: str, data: bytes, counts: _Counts) ->
             good.append((index, staff))
 
         if counts.processed % BATCH_ROWS == 0:
-            _flush(batch, token, counts, good, problems)
+            _hand_over(batch, token, counts, good, problems)
             good, problems = [], []
 
-    _flush(batch, token, counts, good, problems)
+    _hand_over(batch, token, counts, good, problems)
+
+
+def _hand_over(
+    batch: Import,
+    token: str,
+    counts: _Counts,
+    good: list[tuple[str, StaffRow]],
+    problems: list[Problem],
+) -> None:
+    """Give a checked batch to the writing thread, with its people's records
+    drafted here (encrypting takes as long as writing: done meanwhile)."""
+    drafts = {} if batch.validate_only else _draft_people(batch, good)
+    checked = (counts.processed, counts.valid, counts.invalid)
+    counts.writes.submit(_flush, batch, token, counts, checked, good, drafts, problems)
+
+
+def _draft_people(
+    batch: Import, good: list[tuple[str, StaffRow]]
+) -> dict[str, dict[str, Any]]:
+    """The person document each good row would create, by blind index."""
+    keys = batch.scope_keys
+    return {
+        index: new_person(
+            staff.name, staff.facts, staff.phone, keys, "import", batch.created_by
+        )
+        .to_mongo()
+        .to_dict()
+        for index, staff in good
+    }
 
 
 def _import_rows(batch: Import, token: str, data: bytes) -> _Counts:
     counts = _Counts()
     try:
         _check_and_write(batch, token, data, counts)
+        counts.writes.wait()
         counts.audit.wait()
     finally:
+        counts.writes.close()
         counts.audit.close()
     return counts
 
@@ -438,11 +474,16 @@ def _flush(
     batch: Import,
     token: str,
     counts: _Counts,
+    checked: tuple[int, int, int],
     good: list[tuple[str, StaffRow]],
+    drafts: dict[str, dict[str, Any]],
     problems: list[Problem],
 ) -> None:
+    """Write one batch of checked rows and their problems, then the progress
+    (``checked``: rows processed, valid and invalid up to this batch)."""
+    processed, valid, invalid = checked
     if good:
-        problems = problems + _write_rows(batch, counts, good)
+        problems = problems + _write_rows(batch, counts, good, drafts)
     if problems:
         _insert_unordered(
             ImportProblem._get_collection(),
@@ -461,11 +502,11 @@ def _flush(
         )
 
     progress = Import.objects(id=batch.id, claim=token).update_one(
-        set__processed_rows=counts.processed,
-        set__valid=counts.valid,
+        set__processed_rows=processed,
+        set__valid=valid,
         set__imported=counts.imported,
         set__duplicates=counts.duplicates,
-        set__invalid=counts.invalid,
+        set__invalid=invalid,
         set__people_created=counts.people_created,
         set__heartbeat_at=datetime.now(UTC),
     )
@@ -478,14 +519,22 @@ def _uploader(batch: Import) -> AuditActor:
 
 
 def _write_rows(
-    batch: Import, counts: _Counts, good: list[tuple[str, StaffRow]]
+    batch: Import,
+    counts: _Counts,
+    good: list[tuple[str, StaffRow]],
+    drafts: dict[str, dict[str, Any]],
 ) -> list[Problem]:
     """People and employments for one batch of good rows; answers the rows
     not imported because they are already registered at the venue."""
-    people = _people_by_index([index for index, _ in good])
+    # Most rows of an import are people not seen before: inserting straight
+    # away and looking up only those refused as already known saves a read
+    # per row (a check changes nothing, so it reads first).
     created: list[str] = []
-    if not batch.validate_only:
-        created = _create_people(batch, good, people)
+    if batch.validate_only:
+        people = _people_by_index([index for index, _ in good])
+    else:
+        people = {}
+        created = _create_people(drafts, people)
     counts.people_created += len(created)
 
     # A person created just now has no employment yet: only those known
@@ -529,7 +578,9 @@ def _write_rows(
 
     _link_people(batch, people, employed, set(created), dict(good))
     problems += _alert_mismatches(batch, employed, dict(good))
-    counts.audit.append(_audit_entries(batch, people, created, employed))
+    entries = _audit_entries(batch, people, created, employed)
+    if entries:
+        counts.audit.submit(_record_audit, entries)
     return problems
 
 
@@ -593,23 +644,16 @@ def _people_by_index(indexes: list[str]) -> dict[str, dict[str, Any]]:
 
 
 def _create_people(
-    batch: Import, good: list[tuple[str, StaffRow]], people: dict[str, dict[str, Any]]
+    drafts: dict[str, dict[str, Any]], people: dict[str, dict[str, Any]]
 ) -> list[str]:
-    """Insert the people not known yet; answers their blind indexes. One
-    registered elsewhere meanwhile is linked instead (the unique index on the
-    blind index decides)."""
-    keys = batch.scope_keys
-    fresh = {
-        index: new_person(
-            staff.name, staff.facts, staff.phone, keys, "import", batch.created_by
-        )
-        for index, staff in good
-        if index not in people
-    }
+    """Insert the drafted people not in ``people``; answers the blind indexes
+    of those created. Those already on record (the unique blind index refuses
+    them) are read and added to ``people``, to be linked instead."""
+    fresh = {index: draft for index, draft in drafts.items() if index not in people}
     if not fresh:
         return []
 
-    documents = [person.to_mongo().to_dict() for person in fresh.values()]
+    documents = list(fresh.values())
     failed = _insert_unordered(Person._get_collection(), documents)
     if failed:
         people.update(
@@ -617,11 +661,11 @@ def _create_people(
         )
 
     created = []
-    for place, (index, person) in enumerate(fresh.items()):
+    for place, (index, document) in enumerate(fresh.items()):
         if place in failed:
             continue
         # No name on record: a person created here cannot contradict it.
-        people[index] = {"_id": person.id, "id_number_index": index}
+        people[index] = {"_id": document["_id"], "id_number_index": index}
         created.append(index)
     return created
 

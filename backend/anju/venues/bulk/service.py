@@ -436,26 +436,39 @@ def _hand_over(
     good: list[tuple[str, StaffRow]],
     problems: list[Problem],
 ) -> None:
-    """Give a checked batch to the writing thread, with its people's records
-    drafted here (encrypting takes as long as writing: done meanwhile)."""
-    drafts = {} if batch.validate_only else _draft_people(batch, good)
+    """Give a checked batch to the writing thread, with the records its rows
+    would create drafted here (encrypting and building documents take about
+    as long as writing them: done meanwhile)."""
+    drafts = {} if batch.validate_only else _draft_rows(batch, good)
     checked = (counts.processed, counts.valid, counts.invalid)
     counts.writes.submit(_flush, batch, token, counts, checked, good, drafts, problems)
 
 
-def _draft_people(
-    batch: Import, good: list[tuple[str, StaffRow]]
-) -> dict[str, dict[str, Any]]:
-    """The person document each good row would create, by blind index."""
+@dataclass
+class _Draft:
+    """What a row creates when its person is new: the person, and the
+    employment of that person, each with the document to insert."""
+
+    person: dict[str, Any]
+    employment: Employment
+    document: dict[str, Any]
+
+
+def _draft_rows(batch: Import, good: list[tuple[str, StaffRow]]) -> dict[str, _Draft]:
     keys = batch.scope_keys
-    return {
-        index: new_person(
+    now = datetime.now(UTC)
+    drafts = {}
+    for index, staff in good:
+        person = new_person(
             staff.name, staff.facts, staff.phone, keys, "import", batch.created_by
         )
-        .to_mongo()
-        .to_dict()
-        for index, staff in good
-    }
+        employment = _employment(batch, staff, person.id, None, now)
+        drafts[index] = _Draft(
+            person.to_mongo().to_dict(),
+            employment,
+            employment.to_mongo().to_dict(),
+        )
+    return drafts
 
 
 def _import_rows(batch: Import, token: str, data: bytes) -> _Counts:
@@ -476,7 +489,7 @@ def _flush(
     counts: _Counts,
     checked: tuple[int, int, int],
     good: list[tuple[str, StaffRow]],
-    drafts: dict[str, dict[str, Any]],
+    drafts: dict[str, _Draft],
     problems: list[Problem],
 ) -> None:
     """Write one batch of checked rows and their problems, then the progress
@@ -522,7 +535,7 @@ def _write_rows(
     batch: Import,
     counts: _Counts,
     good: list[tuple[str, StaffRow]],
-    drafts: dict[str, dict[str, Any]],
+    drafts: dict[str, _Draft],
 ) -> list[Problem]:
     """People and employments for one batch of good rows; answers the rows
     not imported because they are already registered at the venue."""
@@ -571,7 +584,7 @@ def _write_rows(
     if batch.validate_only:
         return problems
 
-    employed, taken = _create_employments(batch, to_employ, people)
+    employed, taken = _create_employments(batch, to_employ, people, drafts)
     counts.imported += len(employed)
     counts.duplicates += len(taken)
     problems += [_already_registered(staff) for staff in taken]
@@ -644,12 +657,14 @@ def _people_by_index(indexes: list[str]) -> dict[str, dict[str, Any]]:
 
 
 def _create_people(
-    drafts: dict[str, dict[str, Any]], people: dict[str, dict[str, Any]]
+    drafts: dict[str, _Draft], people: dict[str, dict[str, Any]]
 ) -> list[str]:
     """Insert the drafted people not in ``people``; answers the blind indexes
     of those created. Those already on record (the unique blind index refuses
     them) are read and added to ``people``, to be linked instead."""
-    fresh = {index: draft for index, draft in drafts.items() if index not in people}
+    fresh = {
+        index: draft.person for index, draft in drafts.items() if index not in people
+    }
     if not fresh:
         return []
 
@@ -685,40 +700,60 @@ def _insert_unordered(collection: Any, documents: list[dict[str, Any]]) -> set[i
     return refused
 
 
+def _employment(
+    batch: Import,
+    staff: StaffRow,
+    person_id: ObjectId,
+    on_record: str | None,
+    now: datetime,
+) -> Employment:
+    """A row's active employment of ``person_id`` (``on_record``: the name
+    already on record for that person, if any)."""
+    return Employment(
+        id=ObjectId(),
+        person=person_id,
+        venue=batch.venue,
+        kind=staff.kind,
+        job=staff.job,
+        start_date=staff.start_date,
+        state="active",
+        channel="import",
+        registered_by=batch.created_by,
+        import_batch=batch.id,
+        # The ID number is on record under another name: whoever wrote this
+        # name, it does not belong to this number.
+        name_mismatch=on_record is not None and on_record != staff.name,
+        active_key=f"{person_id}:{batch.venue}",
+        scope_keys=sorted({*batch.scope_keys, f"person:{person_id}"}),
+        created_at=now,
+        updated_at=now,
+    )
+
+
 def _create_employments(
     batch: Import,
     to_employ: list[tuple[str, StaffRow]],
     people: dict[str, dict[str, Any]],
+    drafts: dict[str, _Draft],
 ) -> tuple[list[tuple[str, Employment]], list[StaffRow]]:
-    """One active employment per row; answers those made and the rows whose
+    """One active employment per row (the drafted one when its person was
+    created from the same draft); answers those made and the rows whose
     person was registered at the venue meanwhile."""
     now = datetime.now(UTC)
     made: list[tuple[str, Employment]] = []
+    documents: list[dict[str, Any]] = []
     for index, staff in to_employ:
         person_id = people[index]["_id"]
-        on_record = people[index].get("name")
-        employment = Employment(
-            id=ObjectId(),
-            person=person_id,
-            venue=batch.venue,
-            kind=staff.kind,
-            job=staff.job,
-            start_date=staff.start_date,
-            state="active",
-            channel="import",
-            registered_by=batch.created_by,
-            import_batch=batch.id,
-            # The ID number is on record under another name: whoever wrote
-            # this name, it does not belong to this number.
-            name_mismatch=on_record is not None and on_record != staff.name,
-            active_key=f"{person_id}:{batch.venue}",
-            scope_keys=sorted({*batch.scope_keys, f"person:{person_id}"}),
-            created_at=now,
-            updated_at=now,
-        )
+        draft = drafts.get(index)
+        if draft is not None and draft.person["_id"] == person_id:
+            employment, document = draft.employment, draft.document
+        else:
+            on_record = people[index].get("name")
+            employment = _employment(batch, staff, person_id, on_record, now)
+            document = employment.to_mongo().to_dict()
         made.append((index, employment))
+        documents.append(document)
 
-    documents = [employment.to_mongo().to_dict() for _, employment in made]
     failed = _insert_unordered(Employment._get_collection(), documents)
     employed = [pair for place, pair in enumerate(made) if place not in failed]
     taken = [to_employ[place][1] for place in sorted(failed)]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from concurrent.futures import Future
 from datetime import date, timedelta
 
 import pytest
@@ -11,7 +12,10 @@ from anju.accounts.models import Account
 from anju.accounts.service import phone_index
 from anju.audit.models import AuditEntry
 from anju.audit.service import verify
+from anju.common.idnumber import parse_id_number
+from anju.identity.client import Verdict
 from anju.patrol.models import Alert
+from anju.people import service as people
 from anju.people.models import Person
 from anju.privacy.consent import CURRENT_VERSION
 from anju.venues.models import Employment
@@ -369,3 +373,71 @@ def test_a_matched_identity_is_not_replaced_by_another_self_scan(
         account = Account.objects(phone_index=phone_index(citizen.phone)).first()
         kept = Employment.objects(id=first.get_json()["id"]).first()
         assert account.person == kept.person
+
+
+# --- the ID check is asked alongside the writes, never instead of them
+
+
+def _unsaved_person(citizen):
+    return people.new_person(
+        citizen.name, parse_id_number(citizen.id_number), None, [], "self_scan", None
+    )
+
+
+def test_an_answer_already_back_goes_in_with_the_insert(app, authority):
+    citizen = CITIZENS[60]
+
+    with app.app_context():
+        person = _unsaved_person(citizen)
+        check = people.start_check(citizen.name, citizen.id_number, person.id)
+        assert check is not None
+        check.result(timeout=10)
+        put = people.answer_if_back(check, person)
+        person.save(force_insert=True)
+
+        assert put is True
+        stored = Person.objects.get(id=person.id)
+        assert stored.verification.state == "match"
+        assert stored.verification.attempts == 1
+        assert stored.verification.reference
+
+
+def test_an_answer_on_its_way_is_not_waited_for_before_the_store(app, authority):
+    authority.set_mode(delay_ms=600)
+    citizen = CITIZENS[61]
+
+    with app.app_context():
+        person = _unsaved_person(citizen)
+        check = people.start_check(citizen.name, citizen.id_number, person.id)
+        put = people.answer_if_back(check, person)
+        person.save(force_insert=True)
+        assert Person.objects.get(id=person.id).verification.state == "pending"
+
+        state = people.record_check(person, people.check_answer(check), audit=False)
+
+        assert put is False
+        assert state == "match"
+        assert Person.objects.get(id=person.id).verification.state == "match"
+
+
+def test_a_slow_authority_still_answers_the_registration(client, app, venue, authority):
+    authority.set_mode(delay_ms=400)
+    citizen = CITIZENS[62]
+
+    answer = _register(client, app, venue, citizen, name="冒名者")
+
+    assert answer.status_code == 201
+    assert answer.get_json()["verification"] == "mismatch"
+    with app.app_context():
+        assert Person.objects.get().verification.state == "mismatch"
+        assert Alert.objects.get().kind == "id_mismatch"
+
+
+def test_a_check_that_failed_outright_counts_as_unavailable(app):
+    failed: Future = Future()
+    failed.set_exception(ConnectionError("refused"))
+
+    with app.app_context():
+        answer = people.check_answer(failed)
+
+    assert answer.verdict is Verdict.UNAVAILABLE

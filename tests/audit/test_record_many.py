@@ -173,8 +173,9 @@ def test_threads_waiting_for_the_turn_are_appended_together(settings, monkeypatc
     monkeypatch.setattr(
         service,
         "_append_many",
-        lambda prepared, deadline: inserts.append(len(prepared))
-        or append_many(prepared, deadline),
+        lambda prepared, deadline: (
+            inserts.append(len(prepared)) or append_many(prepared, deadline)
+        ),
     )
 
     with service._append_turn:

@@ -8,8 +8,10 @@ the worker asks again with back-off, and nobody has to do anything.
 
 from __future__ import annotations
 
+import contextvars
 import logging
 import threading
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -34,7 +36,7 @@ from anju.common.idnumber import (
 from anju.common.pagination import newest_first
 from anju.common.phone import PhoneError, mask_phone, normalize_phone
 from anju.config import Settings
-from anju.identity.client import IdAuthority, Verdict
+from anju.identity.client import Check, IdAuthority, Verdict
 from anju.patrol.models import Alert
 from anju.people import messages  # noqa: F401  (registers the texts)
 from anju.people.models import Person, Verification
@@ -266,7 +268,56 @@ def verify_person(
     name = name or person.name
     id_number = id_number or keyring().decrypt(person.id_number_encrypted, ID_CONTEXT)
     check = authority(settings).check(name, id_number, request_id=str(person.id))
+    return record_check(person, check, settings=settings, audit=audit)
 
+
+def start_check(
+    name: str, id_number: str, person_id: ObjectId, settings: Settings | None = None
+) -> Future[Check] | None:
+    """Ask the authority in the background, so that the answer can arrive
+    while the caller stores what was submitted (never instead of storing it:
+    see :func:`answer_if_back`). None when no authority is configured."""
+    settings = settings or current_app.config["ANJU"]
+    if not settings.id_authority_url:
+        return None
+
+    def ask() -> Check:
+        return authority(settings).check(name, id_number, request_id=str(person_id))
+
+    # The request id of the log lines travels with the context.
+    return _background_checks.submit(contextvars.copy_context().run, ask)
+
+
+def answer_if_back(check: Future[Check] | None, person: Person) -> bool:
+    """Put an answer already back from :func:`start_check` on a person not
+    stored yet, so that its first write carries it (no second write). Never
+    waits: an answer still on its way is recorded after the person is stored,
+    with :func:`record_check`. Answers whether it was put."""
+    if check is None or not check.done() or check.exception() is not None:
+        return False
+    answer = check.result()
+    if answer.verdict is Verdict.UNAVAILABLE:
+        return False
+
+    person.verification = Verification(
+        state=answer.verdict.value,
+        reference=answer.reference,
+        checked_at=datetime.now(UTC),
+        attempts=1,
+    )
+    return True
+
+
+def record_check(
+    person: Person,
+    check: Check,
+    *,
+    settings: Settings | None = None,
+    audit: bool = True,
+) -> str:
+    """Record the authority's answer on a stored person (or schedule the next
+    try when it was unavailable); raise the officers' alert for a mismatch."""
+    settings = settings or current_app.config["ANJU"]
     if check.verdict is Verdict.UNAVAILABLE:
         logger.info("id check unavailable", extra={"person_id": str(person.id)})
         _schedule_retry(person, settings)
@@ -289,13 +340,35 @@ def verify_person(
             subject_person=str(person.id),
             details={"result": check.verdict.value},
         )
-    if check.verdict in (Verdict.MISMATCH, Verdict.NOT_FOUND):
-        _raise_alert(person, check.verdict)
+    answered_for_stored(person, check.verdict)
+    return check.verdict.value
+
+
+def answered_for_stored(person: Person, verdict: Verdict) -> None:
+    """What follows an answer once its person is stored: the officers' alert
+    for an ID number that does not belong to the name, or does not exist."""
+    if verdict in (Verdict.MISMATCH, Verdict.NOT_FOUND):
+        _raise_alert(person, verdict)
     logger.debug(
         "id check answered",
-        extra={"person_id": str(person.id), "result": check.verdict.value},
+        extra={"person_id": str(person.id), "result": verdict.value},
     )
-    return check.verdict.value
+
+
+def check_answer(check: Future[Check], settings: Settings | None = None) -> Check:
+    """The answer of a background check, waiting for it as long as a check
+    may take; a check that failed outright counts as unavailable."""
+    settings = settings or current_app.config["ANJU"]
+    try:
+        return check.result(timeout=settings.id_authority_timeout * 2 + 1)
+    except Exception:
+        logger.warning("background id check failed", exc_info=True)
+        return Check(Verdict.UNAVAILABLE, None, "background check failed")
+
+
+# Checks started ahead of a store (start_check); a few per process suffice:
+# each lasts one round trip to the authority.
+_background_checks = ThreadPoolExecutor(4, thread_name_prefix="id-check")
 
 
 def _schedule_retry(person: Person, settings: Settings) -> None:

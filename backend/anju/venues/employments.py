@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Iterable, Mapping
+from concurrent.futures import Future
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any
@@ -34,6 +35,7 @@ from anju.common.errors import Conflict, InvalidInput, NotFound, field_error
 from anju.common.idnumber import IdNumberFacts
 from anju.common.pagination import newest_first
 from anju.common.phone import PhoneError, mask_phone, normalize_phone
+from anju.identity.client import Check, Verdict
 from anju.patrol.models import Alert
 from anju.people import service as people
 from anju.people import sharing
@@ -147,11 +149,14 @@ def _store_person(
     scope_keys: list[str],
     channel: str,
     actor: Actor,
-    person_id: ObjectId | None = None,
+    person_id: ObjectId,
+    check: Future[Check] | None,
 ) -> tuple[Person, bool]:
     """A new person, or the one already registered with this ID number (now
     also reachable from this venue). Inserting first makes the common case one
-    round trip; the unique blind index settles a race."""
+    round trip; the unique blind index settles a race. The ID check's answer
+    goes in with a new person when it is already back (``check``, started
+    before)."""
     assert form.facts is not None and form.name is not None
     person = people.new_person(
         form.name,
@@ -162,6 +167,7 @@ def _store_person(
         actor.account_id,
         person_id=person_id,
     )
+    people.answer_if_back(check, person)
     try:
         person.save(force_insert=True)
         return person, True
@@ -247,20 +253,32 @@ def _store_employment(
     raise Conflict("employments.retry")
 
 
-def _check(person: Person, form: _Form, created: bool) -> tuple[str, bool]:
-    """Ask the ID authority when this record needs it; answers the state this
-    registration shows and whether the name given contradicts the record."""
+def _check(
+    person: Person, form: _Form, created: bool, check: Future[Check] | None
+) -> tuple[str, bool]:
+    """The state this registration shows and whether the name given
+    contradicts the record; asks the ID authority when the record needs it
+    (``check``: the question already sent, whose answer is used)."""
     assert form.name is not None and form.facts is not None
     if not created and person.name != form.name:
         # The ID number is already on record under another name: whoever
         # typed this name, it does not belong to this number.
         return "mismatch", True
-    if created or person.verification.state == "pending":
-        state = people.verify_person(
-            person, name=form.name, id_number=form.facts.number, audit=False
-        )
+    if created and person.verification.state != "pending":
+        # The answer was back before the person was stored, and went in with it.
+        state = person.verification.state
+        people.answered_for_stored(person, Verdict(state))
         return state, False
-    return person.verification.state, False
+    if not created and person.verification.state != "pending":
+        return person.verification.state, False
+
+    if check is not None:
+        answer = people.check_answer(check)
+        return people.record_check(person, answer, audit=False), False
+    state = people.verify_person(
+        person, name=form.name, id_number=form.facts.number, audit=False
+    )
+    return state, False
 
 
 def _alert_name_mismatch(person: Person, employment: Employment, venue: Venue) -> None:
@@ -312,16 +330,18 @@ def register_by_scan(actor: Actor, token: str, data: Mapping[str, Any]) -> Regis
         raise
     accepted = consents.accept(data.get("consent_version"))
 
-    # The person's id is made here, so that one command both reads the
-    # account's phone and links the account to its person.
+    # The person's id is made here, so that the account can be linked to its
+    # person at once; the ID check starts meanwhile (see _store_person).
     person_id = ObjectId()
+    assert form.name is not None and form.facts is not None
+    check = people.start_check(form.name, form.facts.number, person_id)
     account, linked_now = _claim_account(actor, person_id)
     phone = keyring().decrypt(account["phone_encrypted"], "phone")
     form = _with_phone(form, phone)
 
     try:
         person, person_created = _store_person(
-            form, venue.scope_keys, "self_scan", actor, person_id
+            form, venue.scope_keys, "self_scan", actor, person_id, check
         )
         if not person_created:
             _refuse_anothers_identity(person, account)
@@ -346,7 +366,7 @@ def register_by_scan(actor: Actor, token: str, data: Mapping[str, Any]) -> Regis
             employment, person, venue, False, _shown_state(employment, person)
         )
 
-    state, mismatch = _check(person, form, person_created)
+    state, mismatch = _check(person, form, person_created, check)
     if mismatch:
         _flag_mismatch(person, employment, venue)
     registered = Registered(employment, person, venue, True, state)
@@ -537,7 +557,12 @@ def _register_typed(
     actor: Actor, venue: Venue, channel: str, data: Mapping[str, Any]
 ) -> Registered:
     form = _check_form(data, identity=True)
-    person, person_created = _store_person(form, venue.scope_keys, channel, actor)
+    assert form.name is not None and form.facts is not None
+    person_id = ObjectId()
+    check = people.start_check(form.name, form.facts.number, person_id)
+    person, person_created = _store_person(
+        form, venue.scope_keys, channel, actor, person_id, check
+    )
     if not person_created:
         # A phone typed under a contradicting name is not attached.
         same_name = person.name == form.name
@@ -550,7 +575,7 @@ def _register_typed(
             employment, person, venue, False, _shown_state(employment, person)
         )
 
-    state, mismatch = _check(person, form, person_created)
+    state, mismatch = _check(person, form, person_created, check)
     if mismatch:
         _flag_mismatch(person, employment, venue)
     registered = Registered(employment, person, venue, True, state)

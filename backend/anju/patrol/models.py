@@ -17,6 +17,9 @@ ALERT_KINDS = (
     "room_over_capacity",
 )
 
+# Why an alert was closed without an officer closing it by hand.
+ALERT_RESOLUTIONS = ("corrected",)
+
 
 class Alert(Document):
     kind = me.StringField(required=True, choices=ALERT_KINDS)
@@ -27,6 +30,7 @@ class Alert(Document):
     state = me.StringField(choices=("open", "closed"), default="open")
     created_at = me.DateTimeField(required=True)
     closed_at = me.DateTimeField()
+    resolution = me.StringField(choices=ALERT_RESOLUTIONS)
 
     meta = {
         "collection": "alerts",

@@ -20,6 +20,25 @@ class Verification(me.EmbeddedDocument):
     next_check_at = me.DateTimeField()
 
 
+class Correction(me.EmbeddedDocument):
+    """An officer's correction of the record: who, when, why and what changed.
+    The old name is kept; of the old ID number only its masked form (the
+    audit trail and the officer need no more, and key rotation does not walk
+    this list)."""
+
+    id = me.ObjectIdField(required=True)
+    at = me.DateTimeField(required=True)
+    by_account = me.StringField(required=True)
+    by_name = me.StringField()
+    reason = me.StringField(required=True, max_length=200)
+    changed = me.ListField(me.StringField(choices=("name", "id_number")))
+    old_name = me.StringField()
+    old_id_number_masked = me.StringField()
+    # The ID authority's answer right after the correction (pending when it
+    # was unavailable; the worker's retries then update the person only).
+    verification = me.StringField(choices=VERIFICATION_STATES)
+
+
 class Person(Document):
     name = me.StringField(required=True, max_length=50)
     id_number_encrypted = me.StringField(required=True)
@@ -41,6 +60,7 @@ class Person(Document):
     created_by = me.StringField()
     created_at = me.DateTimeField(required=True)
     updated_at = me.DateTimeField()
+    corrections = me.EmbeddedDocumentListField(Correction)
 
     meta = {
         "collection": "people",

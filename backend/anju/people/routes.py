@@ -8,7 +8,7 @@ from flask_smorest import Blueprint
 from anju.accounts.authz import current_actor, requires
 from anju.common.errors import NotFound
 from anju.common.idempotency import idempotent
-from anju.people import schemas, service
+from anju.people import corrections, schemas, service
 
 URL_PREFIX = ""
 
@@ -73,6 +73,25 @@ class PersonReveal(MethodView):
         """The full ID number, for a stated purpose; rate-limited and audited."""
         number = service.reveal_id_number(current_actor(), person_id, data["purpose"])
         return {"id_number": number}
+
+
+@blp.route("/people/<string:person_id>/corrections")
+class PersonCorrections(MethodView):
+    @requires("people.update")
+    @blp.response(200, schemas.CorrectionList)
+    def get(self, person_id):
+        """The record's corrections, newest first (audited as a look)."""
+        return {"items": corrections.list_corrections(current_actor(), person_id)}
+
+    @requires("people.update")
+    @idempotent
+    @blp.arguments(schemas.CorrectionRequest)
+    @blp.response(201, schemas.CorrectionResult)
+    def post(self, data, person_id):
+        """Correct the name and/or ID number, with a reason; the ID check is
+        asked again and its answer returned. Audited."""
+        corrected = corrections.correct_person(current_actor(), person_id, data)
+        return {"correction": corrected.correction, "person": corrected.person}
 
 
 @blp.route("/me/person")

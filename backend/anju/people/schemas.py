@@ -69,3 +69,40 @@ class PeoplePage(OutputSchema):
 
 class RevealedNumber(OutputSchema):
     id_number = fields.String()
+
+
+# --- an officer's corrections
+
+
+def _reason(text: str) -> None:
+    # The reason goes into the audit trail: no ID number or phone in it.
+    if not 2 <= len(text.strip()) <= 200:
+        raise ValidationError("corrections.reason_length")
+    if looks_sensitive(text):
+        raise ValidationError("corrections.reason_sensitive")
+
+
+class CorrectionRequest(InputSchema):
+    name = fields.String(validate=validate.Length(max=50))
+    id_number = fields.String(validate=validate.Length(max=40))
+    reason = fields.String(required=True, validate=_reason)
+
+
+class CorrectionView(OutputSchema):
+    id = fields.String()
+    at = fields.DateTime()
+    by_name = fields.String(allow_none=True)
+    reason = fields.String()
+    changed = fields.List(fields.String())
+    old_name = fields.String(allow_none=True)
+    old_id_number_masked = fields.String(allow_none=True)
+    verification = fields.String(allow_none=True)
+
+
+class CorrectionResult(OutputSchema):
+    correction = fields.Nested(CorrectionView)
+    person = fields.Nested(PersonView)
+
+
+class CorrectionList(OutputSchema):
+    items = fields.List(fields.Nested(CorrectionView))

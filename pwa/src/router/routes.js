@@ -68,6 +68,24 @@ export const routes = [
         meta: { role: 'officer', titleKey: 'addPerson.title' },
       },
       {
+        path: 'officer/corrections',
+        name: 'officer-corrections',
+        component: () => import('@/views/officer/CorrectionsView.vue'),
+        meta: { role: 'officer', titleKey: 'corrections.queueTitle', tab: 'officer-work', parent: 'officer-work' },
+      },
+      {
+        path: 'officer/people/:id',
+        name: 'officer-person',
+        component: () => import('@/views/account/PersonView.vue'),
+        props: true,
+        meta: {
+          role: 'officer',
+          titleKey: 'corrections.personTitle',
+          tab: 'officer-work',
+          parent: 'officer-corrections',
+        },
+      },
+      {
         path: 'officer/dashboard',
         name: 'officer-dashboard',
         component: () => import('@/views/officer/DashboardView.vue'),

@@ -1,3 +1,4 @@
+import corrections from './corrections.en.js'
 import housing from './housing.en.js'
 import venues from './venues.en.js'
 
@@ -270,4 +271,5 @@ export default {
   },
   ...venues,
   ...housing,
+  ...corrections,
 }

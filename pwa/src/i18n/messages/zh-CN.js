@@ -1,3 +1,4 @@
+import corrections from './corrections.zh-CN.js'
 import housing from './housing.zh-CN.js'
 import venues from './venues.zh-CN.js'
 
@@ -269,4 +270,5 @@ export default {
   },
   ...venues,
   ...housing,
+  ...corrections,
 }

@@ -68,7 +68,10 @@ class VenuePosters(MethodView):
     def get(self, query):
         """One PDF, a page per active venue in my scope (in an area if given)."""
         file = service.many_posters(
-            current_actor(), query.get("area_id"), query["size"]
+            current_actor(),
+            query.get("area_id"),
+            query["size"],
+            prefix=query.get("prefix"),
         )
         return _download(file)
 

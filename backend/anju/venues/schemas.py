@@ -62,6 +62,8 @@ class PosterQuery(InputSchema):
 
 class PostersQuery(PosterQuery):
     area_id = ObjectIdString(required=True)
+    # A run of stalls made in bulk ("A-"): only the names starting with it.
+    prefix = fields.String(validate=validate.Length(min=1, max=20))
 
 
 class CoverageQuery(InputSchema):

@@ -482,23 +482,31 @@ def poster(venue: Venue, size: str = "A5") -> CodeFile:
     return CodeFile(pdf, "application/pdf", _filename(venue, "pdf"))
 
 
-def posters_query(actor: Actor | None, area_id: str | None):
-    """The active venues to print, in an area (and below it) if given."""
+def posters_query(actor: Actor | None, area_id: str | None, prefix: str | None = None):
+    """The active venues to print, in an area (and below it) if given, and
+    named with ``prefix`` if given (a run of stalls made in bulk)."""
     query = (scoped(Venue, "venues.codes", actor) if actor else Venue.objects).filter(
         status="active"
     )
     if area_id:
         query = query.filter(scope_keys=f"area:{area_id}")
+    if prefix:
+        # A $regex string: the embedded server does not take BSON regexes.
+        query = query.filter(__raw__={"name": {"$regex": "^" + re.escape(prefix)}})
     return query.order_by("area", "name")
 
 
 def many_posters(
-    actor: Actor | None, area_id: str | None, size: str = "A5"
+    actor: Actor | None,
+    area_id: str | None,
+    size: str = "A5",
+    *,
+    prefix: str | None = None,
 ) -> CodeFile:
     """One PDF, a page per active venue in scope (a market's stalls)."""
     if area_id:
         _area_for(area_id)
-    query = posters_query(actor, area_id)
+    query = posters_query(actor, area_id, prefix)
     venues = list(query.limit(POSTERS_MAX + 1))
     if not venues:
         raise field_error("area_id", "venues.none_to_print")

@@ -15,13 +15,16 @@ import csv
 import html
 import io
 import re
+import warnings
 import zipfile
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
 import openpyxl
 from openpyxl.utils.cell import column_index_from_string, range_boundaries
+from openpyxl.utils.datetime import CALENDAR_WINDOWS_1900
 
 MAX_ROWS = 10_000
 # 10,000 rows of the template unpack to a few MB; far more is a zip bomb or a
@@ -58,19 +61,6 @@ _ALIASES = {
     "人员类别": "kind",
 }
 _HEADER_NOISE = re.compile(r"[（(][^）)]*[）)]|[\s*＊:：]")
-_ROW = re.compile(rb"<(?:\w+:)?row\b([^>]*?)(?<!/)>(.*?)</(?:\w+:)?row>", re.S)
-_ROW_NUMBER = re.compile(rb"\br=\"(\d+)\"")
-_CELL_REF = re.compile(rb"<(?:\w+:)?c\b[^>]*?\br=\"([A-Z]+[0-9]+)\"")
-_FORMULA = re.compile(rb"<(?:\w+:)?f\b")
-_VALUE = re.compile(rb"<(?:\w+:)?v>[^<]|<(?:\w+:)?t(?:\s[^>]*)?>\s*[^<\s]")
-_CELL = re.compile(rb"<(?:\w+:)?c\b([^>]*?)(?:/>|>(.*?)</(?:\w+:)?c>)", re.S)
-_CELL_COLUMN = re.compile(rb"\br=\"([A-Z]+)[0-9]+\"")
-_CELL_TYPE = re.compile(rb"\bt=\"(\w+)\"")
-_CELL_VALUE = re.compile(rb"<(?:\w+:)?v>([^<]*)</(?:\w+:)?v>")
-_TEXT = re.compile(rb"<(?:\w+:)?t(?:\s[^>]*)?>([^<]*)</(?:\w+:)?t>")
-_MERGE = re.compile(
-    rb"<(?:\w+:)?mergeCell\s[^>]*?ref=\"([A-Z]+[0-9]+(?::[A-Z]+[0-9]+)?)\""
-)
 _ZIP_SIGNATURE = b"PK\x03\x04"
 _OLE_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -185,8 +175,37 @@ def data_rows(data: bytes, sheet: Sheet) -> Iterator[tuple[int, Cells]]:
 # reads the shared strings and the first rows; the rows themselves are read
 # from the sheet's XML with a few patterns, several times faster than making
 # a cell object for each and fast enough to check a whole file while the
-# person waits. A date cell then reads as Excel's day count, which
-# ``rows.py`` turns into the date.
+# person waits. The patterns cover what Excel, WPS, LibreOffice, openpyxl and
+# other writers put there: shared or inline strings, rich-text runs, cell and
+# row references present or left out, attributes in any order and quoted
+# either way, namespace prefixes (``x:c``). A sheet whose XML holds what they
+# do not expect (a CDATA section, a comment), or a workbook counting its days
+# from 1904, is read by openpyxl instead (about twice as slow). A date
+# cell reads as the day count from 1900, which ``rows.py`` turns into the
+# date (openpyxl's reader gives a datetime).
+
+_ATTRIBUTE = rb"\s*=\s*[\"']"
+_ROW = re.compile(rb"<(?:\w+:)?row\b([^>]*?)(?<!/)>(.*?)</(?:\w+:)?row>", re.S)
+_ROW_NUMBER = re.compile(rb"\br" + _ATTRIBUTE + rb"(\d+)")
+_CELL_REF = re.compile(
+    rb"<(?:\w+:)?c\b[^>]*?\br" + _ATTRIBUTE + rb"([A-Z]+[0-9]+)[\"']"
+)
+_FORMULA = re.compile(rb"<(?:\w+:)?f\b")
+_VALUE = re.compile(rb"<(?:\w+:)?v>[^<]|<(?:\w+:)?t(?:\s[^>]*)?>\s*[^<\s]")
+_CELL = re.compile(rb"<(?:\w+:)?c\b([^>]*?)(?:/>|>(.*?)</(?:\w+:)?c>)", re.S)
+_CELL_COLUMN = re.compile(rb"\br" + _ATTRIBUTE + rb"([A-Z]+)[0-9]+[\"']")
+_CELL_TYPE = re.compile(rb"\bt" + _ATTRIBUTE + rb"(\w+)[\"']")
+_CELL_VALUE = re.compile(rb"<(?:\w+:)?v>([^<]*)</(?:\w+:)?v>")
+_TEXT = re.compile(rb"<(?:\w+:)?t(?:\s[^>]*)?>([^<]*)</(?:\w+:)?t>")
+_MERGE = re.compile(
+    rb"<(?:\w+:)?mergeCell\s[^>]*?\bref"
+    + _ATTRIBUTE
+    + rb"([A-Z]+[0-9]+(?::[A-Z]+[0-9]+)?)[\"']"
+)
+# XML the patterns would misread: left to openpyxl's parser.
+_UNEXPECTED_XML = re.compile(rb"<!\[CDATA\[|<!--|<\?(?!xml\s)")
+
+RowValues = dict[int, Any]  # 0-based column -> value, cells with a value only
 
 
 @dataclass(frozen=True)
@@ -196,12 +215,26 @@ class _Worksheet:
     columns: dict[str, int]
     xml: bytes
     shared_strings: list[str]
+    by_pattern: bool  # False: read the rows through openpyxl
+
+
+@contextmanager
+def _quiet_openpyxl() -> Iterator[None]:
+    """openpyxl warns about parts it drops (a workbook without a default
+    style from Gnumeric, Excel's data-validation extensions); they do not
+    matter for reading values. Only openpyxl's UserWarnings are silenced:
+    ``catch_warnings`` is process-wide, so two threads overlapping here could
+    leave this one filter in place, never a broader one."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", category=UserWarning, module="openpyxl")
+        yield
 
 
 def _open_workbook(data: bytes) -> Any:
     try:
         _refuse_bomb(data)
-        return openpyxl.load_workbook(io.BytesIO(data), read_only=True)
+        with _quiet_openpyxl():
+            return openpyxl.load_workbook(io.BytesIO(data), read_only=True)
     except SheetRefused:
         raise
     except Exception:
@@ -218,22 +251,36 @@ def _refuse_bomb(data: bytes) -> None:
         raise SheetRefused("imports.sheet_too_large")
 
 
+def _worksheets(workbook: Any) -> list[Any]:
+    sheets = [s for s in workbook.worksheets if hasattr(s, "iter_rows")]
+    for sheet in sheets:
+        # Some writers record a wrong size (``A1``) or none; openpyxl would
+        # then read that far only.
+        sheet.reset_dimensions()
+    return sheets
+
+
 def _worksheet(data: bytes, index: int | None = None) -> _Worksheet:
     """The sheet with the header (or the sheet at ``index``), its XML and the
     workbook's shared strings."""
     workbook = _open_workbook(data)
     try:
-        sheets = [s for s in workbook.worksheets if hasattr(s, "iter_rows")]
+        sheets = _worksheets(workbook)
         if not sheets:
             raise SheetRefused("imports.file_type")
         if index is None:
-            index, header_row, columns = _pick_sheet(sheets)
+            with _quiet_openpyxl():
+                index, header_row, columns = _pick_sheet(sheets)
         else:
             header_row, columns = 0, {}
         # openpyxl keeps these privately (pinned at 3.1.5): the sheet's part
         # in the archive and the strings its cells point to.
         path = sheets[index]._worksheet_path
         shared_strings = list(sheets[index]._shared_strings)
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            xml = archive.read(path)
+        # Day counts from 1904 (old Mac workbooks): openpyxl dates them.
+        counts_from_1900 = workbook.epoch == CALENDAR_WINDOWS_1900
     except SheetRefused:
         raise
     except Exception:
@@ -241,27 +288,17 @@ def _worksheet(data: bytes, index: int | None = None) -> _Worksheet:
     finally:
         workbook.close()
 
-    with zipfile.ZipFile(io.BytesIO(data)) as archive:
-        xml = archive.read(path)
-    return _Worksheet(index, header_row, columns, xml, shared_strings)
+    by_pattern = counts_from_1900 and _UNEXPECTED_XML.search(xml) is None
+    return _Worksheet(index, header_row, columns, xml, shared_strings, by_pattern)
 
 
 def _inspect_xlsx(data: bytes) -> Sheet:
     sheet = _worksheet(data)
     _refuse_merged(sheet.xml, sheet.header_row)
+    _refuse_formulas(sheet.xml, sheet.header_row)
 
     total = 0
-    for number, content in _xml_rows(sheet.xml):
-        if number <= sheet.header_row:
-            continue
-        formula = _FORMULA.search(content)
-        if formula is not None:
-            cells = _CELL_REF.findall(content, 0, formula.start())
-            cell = cells[-1].decode() if cells else f"A{number}"
-            raise SheetRefused("imports.formulas", cell=cell)
-        if not _VALUE.search(content):
-            continue
-
+    for _ in _sheet_rows(data, sheet, sheet.header_row):
         total += 1
         if total > MAX_ROWS:
             raise SheetRefused("imports.too_many_rows", limit=f"{MAX_ROWS:,}")
@@ -302,6 +339,19 @@ def _refuse_merged(xml: bytes, header_row: int) -> None:
         raise SheetRefused("imports.merged_cells", cells=shown)
 
 
+def _refuse_formulas(xml: bytes, header_row: int) -> None:
+    """A formula below the header (its result would be imported, not what the
+    person sees as its source), named by its cell."""
+    for number, content in _xml_rows(xml):
+        if number <= header_row:
+            continue
+        formula = _FORMULA.search(content)
+        if formula is not None:
+            cells = _CELL_REF.findall(content, 0, formula.start())
+            cell = cells[-1].decode() if cells else f"A{number}"
+            raise SheetRefused("imports.formulas", cell=cell)
+
+
 def _xml_rows(xml: bytes) -> Iterator[tuple[int, bytes]]:
     """Each ``<row>`` with content: its number and its XML."""
     number = 0
@@ -311,37 +361,47 @@ def _xml_rows(xml: bytes) -> Iterator[tuple[int, bytes]]:
         yield number, match.group(2)
 
 
+def _unescape(raw: bytes) -> str:
+    try:
+        return html.unescape(raw.decode())
+    except UnicodeDecodeError:
+        raise SheetRefused("imports.file_type") from None
+
+
 def _cell_value(attributes: bytes, content: bytes, strings: list[str]) -> Any:
     kind = _CELL_TYPE.search(attributes)
     kind_name = kind.group(1) if kind else b"n"
 
     if kind_name == b"inlineStr":
-        return html.unescape(b"".join(_TEXT.findall(content)).decode())
+        return _unescape(b"".join(_TEXT.findall(content)))
     value = _CELL_VALUE.search(content)
     if value is None:
         return None
-    text = html.unescape(value.group(1).decode())
+    text = _unescape(value.group(1)).strip()
 
     if kind_name == b"s":
-        return strings[int(text)]
+        try:
+            return strings[int(text)]
+        except (ValueError, IndexError):
+            # A pointer to no string: the workbook is damaged.
+            raise SheetRefused("imports.file_type") from None
     if kind_name == b"n":
-        number = float(text)
-        return (
-            int(number) if number.is_integer() and "E" not in text.upper() else number
-        )
+        try:
+            number = float(text)
+        except ValueError:
+            return text  # not a number after all: rows.py judges the text
+        exact = number.is_integer() and "E" not in text.upper()
+        return int(number) if exact else number
     if kind_name == b"b":
         return text == "1"
     return text  # "str", "e" (an error such as #N/A) and "d" (ISO dates)
 
 
-def _xlsx_rows(data: bytes, sheet: Sheet) -> Iterator[tuple[int, Cells]]:
-    found = _worksheet(data, sheet.sheet_index)
-    wanted = {place: field for field, place in sheet.columns.items()}
-
-    for number, content in _xml_rows(found.xml):
-        if number <= sheet.header_row:
-            continue
-        cells: Cells = dict.fromkeys(sheet.columns)
+def _pattern_rows(sheet: _Worksheet) -> Iterator[tuple[int, RowValues]]:
+    for number, content in _xml_rows(sheet.xml):
+        if not _VALUE.search(content):
+            continue  # the common blank row: only styles, no values
+        values: RowValues = {}
         place = -1
         for match in _CELL.finditer(content):
             attributes = match.group(1)
@@ -351,12 +411,53 @@ def _xlsx_rows(data: bytes, sheet: Sheet) -> Iterator[tuple[int, Cells]]:
                 if reference
                 else place + 1
             )
-            if place in wanted:
-                cells[wanted[place]] = _cell_value(
-                    attributes, match.group(2) or b"", found.shared_strings
-                )
-        if not _is_blank(list(cells.values())):
-            yield number, cells
+            value = _cell_value(attributes, match.group(2) or b"", sheet.shared_strings)
+            if value is not None:
+                values[place] = value
+        yield number, values
+
+
+def _openpyxl_rows(data: bytes, index: int) -> list[tuple[int, RowValues]]:
+    """The rows as openpyxl reads them (slower; for XML the patterns do not
+    expect), read at once so its warnings are silenced in one place. Rows
+    missing from the XML come as empty ones, so the count is the row number."""
+    workbook = _open_workbook(data)
+    try:
+        sheet = _worksheets(workbook)[index]
+        with _quiet_openpyxl():
+            rows = enumerate(sheet.iter_rows(values_only=True), start=1)
+            return [
+                (number, {p: v for p, v in enumerate(row) if v is not None})
+                for number, row in rows
+            ]
+    except SheetRefused:
+        raise
+    except Exception:
+        raise SheetRefused("imports.file_type") from None
+    finally:
+        workbook.close()
+
+
+def _sheet_rows(
+    data: bytes, sheet: _Worksheet, header_row: int
+) -> Iterator[tuple[int, RowValues]]:
+    """Each row under the header with a value that is not blank, in any
+    column: inspect counts exactly the rows data_rows yields."""
+    rows = (
+        _pattern_rows(sheet) if sheet.by_pattern else _openpyxl_rows(data, sheet.index)
+    )
+    for number, values in rows:
+        if number > header_row and not _is_blank(list(values.values())):
+            yield number, values
+
+
+def _xlsx_rows(data: bytes, sheet: Sheet) -> Iterator[tuple[int, Cells]]:
+    found = _worksheet(data, sheet.sheet_index)
+    for number, values in _sheet_rows(data, found, sheet.header_row):
+        yield (
+            number,
+            {field: values.get(place) for field, place in sheet.columns.items()},
+        )
 
 
 # --- CSV

@@ -8,6 +8,7 @@ from bson import ObjectId
 
 import qr.tokens as tokens
 from anju.audit.models import AuditEntry
+from anju.common import ratelimit
 from anju.venues.models import Venue
 from tests.factories import login, make_district, make_staff
 
@@ -242,3 +243,49 @@ def test_cli_prints_an_areas_posters_and_one_venue(
         == 1
     )
     assert cli.main(["posters", "--area", "一区", "--out", str(many)]) == 1
+
+
+# --- the public lookups are limited per client address
+
+
+def _lookup(client, path, address):
+    return client.get(f"{API}/{path}", environ_base={"REMOTE_ADDR": address})
+
+
+def test_code_lookups_are_limited_per_address(client, settings, venue, monkeypatch):
+    # A small limit with an hour's window, so the test neither makes 600
+    # requests nor crosses a window's end.
+    monkeypatch.setattr(
+        ratelimit,
+        "CODE_LOOKUP_PER_IP_MINUTE",
+        ratelimit.Limit("code-lookup-test", 3, 3600),
+    )
+    token = _token(settings, venue["id"])
+
+    answers = [
+        _lookup(client, f"venue-codes/{token}", "10.1.0.7"),
+        _lookup(client, "venue-codes/short", "10.1.0.7"),  # refused codes count
+        _lookup(client, "room-codes/short", "10.1.0.7"),  # one budget for both
+        _lookup(client, f"venue-codes/{token}", "10.1.0.7"),
+        _lookup(client, "room-codes/short", "10.1.0.7"),
+    ]
+    elsewhere = _lookup(client, f"venue-codes/{token}", "10.1.0.8")
+
+    assert [a.status_code for a in answers] == [200, 404, 404, 429, 429]
+    limited = answers[3]
+    assert limited.mimetype == "application/problem+json"
+    assert 0 < int(limited.headers["Retry-After"]) <= 3600
+    assert limited.get_json()["detail"].startswith("操作太频繁")
+    assert elsewhere.status_code == 200
+
+
+def test_the_real_limit_lets_a_crowd_behind_one_address_scan(client, settings, venue):
+    token = _token(settings, venue["id"])
+
+    statuses = {
+        _lookup(client, f"venue-codes/{token}", "10.2.0.1").status_code
+        for _ in range(60)
+    }
+
+    assert statuses == {200}
+    assert ratelimit.CODE_LOOKUP_PER_IP_MINUTE.count >= 600

@@ -82,10 +82,6 @@ def hash_password(password: str) -> str:
     return HASHER.hash(password)
 
 
-def _client_ip() -> str:
-    return request.remote_addr or "-"
-
-
 def _audit(action: str, account: Account | None, outcome: str, **details) -> None:
     actor = None
     if account is not None:
@@ -163,7 +159,7 @@ def login_with_password(
     totp_code: str | None = None,
     recovery_code: str | None = None,
 ) -> LoginResult:
-    ratelimit.hit(LOGIN_PER_IP_MINUTE, _client_ip())
+    ratelimit.hit(LOGIN_PER_IP_MINUTE, ratelimit.client_address())
     account = find_account(phone)
 
     if account is None or not account.password_hash:
@@ -295,7 +291,7 @@ def send_sms_code(phone: str, purpose: str = "login") -> int:
     index = phone_index(phone)
     ratelimit.hit(SMS_PER_PHONE_MINUTE, index)
     ratelimit.hit(SMS_PER_PHONE_HOUR, index)
-    ratelimit.hit(SMS_PER_IP_HOUR, _client_ip())
+    ratelimit.hit(SMS_PER_IP_HOUR, ratelimit.client_address())
 
     code = f"{secrets.randbelow(10**6):06d}"
     now = datetime.now(UTC)

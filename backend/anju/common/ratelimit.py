@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import mongoengine as me
+from flask import request
 from pymongo import ReturnDocument
 
 from anju.common.errors import RateLimited
@@ -63,6 +64,26 @@ def hit(limit: Limit, subject: str, detail_code: str | None = None) -> None:
     )
     if counted["count"] > limit.count:
         raise RateLimited(max(1, int(window_end - now)), detail_code)
+
+
+# A scanned venue or room code looked up without a login, per client address.
+# Workers behind one carrier-grade NAT or a market's Wi-Fi share an address:
+# a registration drive of 1,000 stalls scanning within ten minutes, each page
+# asking two or three times (open, reload, the offline queue), stays far
+# below 600 a minute; a script hammering the database does not.
+CODE_LOOKUP_PER_IP_MINUTE = Limit("code-lookup-ip-minute", 600, 60)
+
+
+def client_address() -> str:
+    """The requesting client's address (the proxy's, unless the deployment
+    passes the original one through)."""
+    return request.remote_addr or "-"
+
+
+def hit_code_lookup() -> None:
+    """Count one public code lookup by this client (venue and room codes
+    share the budget: the same phones scan both)."""
+    hit(CODE_LOOKUP_PER_IP_MINUTE, client_address())
 
 
 def reset(limit: Limit, subject: str) -> None:

@@ -7,6 +7,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from anju.accounts.authz import current_actor, public, requires
+from anju.common import ratelimit
 from anju.common.idempotency import idempotent
 from anju.housing import properties, schemas, service
 
@@ -131,7 +132,9 @@ class RoomCodeLookup(MethodView):
     @public
     @blp.response(200, schemas.RoomCodeView)
     def get(self, token):
-        """What a scanned room code names (404 not ours, 410 replaced)."""
+        """What a scanned room code names (404 not ours, 410 replaced).
+        Limited per client address."""
+        ratelimit.hit_code_lookup()
         return properties.room_code_view(token)
 
 

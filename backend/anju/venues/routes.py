@@ -7,6 +7,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from anju.accounts.authz import current_actor, public, requires
+from anju.common import ratelimit
 from anju.common.idempotency import idempotent
 from anju.venues import schemas, service
 
@@ -145,7 +146,8 @@ class VenueCodeLookup(MethodView):
     @blp.response(200, schemas.CodeLookup)
     def get(self, token):
         """What a scanned code names (no login): the venue, so the worker
-        knows where they are registering."""
+        knows where they are registering. Limited per client address."""
+        ratelimit.hit_code_lookup()
         return service.lookup_code(token)
 
 

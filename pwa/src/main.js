@@ -3,7 +3,7 @@ import { createApp, watch } from 'vue'
 
 import App from './App.vue'
 import { api } from './api'
-import { applyLocale, currentLocale, i18n } from './i18n'
+import { applyLocale, currentLocale, i18n, initialLocale } from './i18n'
 import { startOutboxSync } from './offline/sync.js'
 import { createAppRouter } from './router'
 import { useOutboxStore } from './stores/outbox.js'
@@ -18,7 +18,6 @@ const pinia = createPinia()
 pinia.use(resetPlugin)
 app.use(pinia)
 app.use(i18n)
-applyLocale(currentLocale())
 
 const router = createAppRouter()
 const session = useSessionStore(pinia)
@@ -57,4 +56,5 @@ app.use(router)
 router.isReady().then(() => {
   routerReady = true
 })
-app.mount('#app')
+// Mounted in the user's language: English is fetched first when it is theirs.
+applyLocale(initialLocale()).finally(() => app.mount('#app'))

@@ -77,3 +77,31 @@ def test_logout_clears_what_the_app_kept(page, app):
         " databases: (await indexedDB.databases()).length})"
     )
     assert stored == {"session": 0, "databases": 0}
+
+
+def test_an_english_phone_starts_in_english_and_keeps_a_choice(
+    browser, live_server, app
+):
+    # English is not in the first screen's bundle: it is fetched before the
+    # app mounts, so an English phone never sees the Chinese screen first.
+    context = browser.new_context(
+        viewport={"width": 375, "height": 667}, base_url=live_server, locale="en-GB"
+    )
+    page = context.new_page()
+    english = []
+    page.on(
+        "response",
+        lambda answer: (
+            english.append(answer.url) if "/assets/en-" in answer.url else None
+        ),
+    )
+
+    page.goto("/login")
+    expect(page.get_by_test_id("nav-title")).to_have_text("Log in")
+    assert english, "the English messages came from their own chunk"
+
+    page.get_by_test_id("locale-switch").click()
+    expect(page.get_by_test_id("nav-title")).to_have_text("登录")
+    page.reload()
+    expect(page.get_by_test_id("nav-title")).to_have_text("登录")
+    context.close()

@@ -26,13 +26,12 @@ from anju.common.errors import Conflict, FieldErrors, InvalidInput, field_error
 from anju.common.idnumber import (
     IdNumberError,
     IdNumberFacts,
-    mask_id_number,
     parse_id_number,
 )
 from anju.patrol.service import resolve_person_alerts
 from anju.people import messages  # noqa: F401  (registers the texts)
 from anju.people.models import Correction, Person
-from anju.people.service import ID_CONTEXT, audit_actor, verify_person
+from anju.people.service import audit_actor, identity_fields, verify_person
 from anju.venues.models import Employment
 
 logger = logging.getLogger(__name__)
@@ -184,17 +183,8 @@ def _store(person: Person, change: _Change, correction: Correction) -> None:
     if change.name is not None:
         update["set__name"] = change.name
     if change.facts is not None:
-        ring = keyring()
-        facts = change.facts
-        update.update(
-            set__id_number_encrypted=ring.encrypt(facts.number, ID_CONTEXT),
-            set__id_number_index=ring.blind_index(facts.number, "id_number"),
-            set__id_number_masked=mask_id_number(facts.number),
-            set__birth_date=facts.birth_date,
-            set__gender=facts.gender,
-            set__region_code=facts.region_code,
-            set__region_name=facts.region_name,
-        )
+        fields = identity_fields(change.facts)
+        update.update({f"set__{name}": value for name, value in fields.items()})
 
     try:
         stored = Person.objects(

@@ -166,6 +166,21 @@ def register_in_area(actor: Actor, data: dict[str, Any]) -> Registration:
     )
 
 
+def identity_fields(facts: IdNumberFacts) -> dict[str, Any]:
+    """A person's fields that come from their ID number: the number encrypted,
+    blind-indexed and masked, and what it says (birth date, gender, region)."""
+    ring = keyring()
+    return {
+        "id_number_encrypted": ring.encrypt(facts.number, ID_CONTEXT),
+        "id_number_index": ring.blind_index(facts.number, "id_number"),
+        "id_number_masked": mask_id_number(facts.number),
+        "birth_date": facts.birth_date,
+        "gender": facts.gender,
+        "region_code": facts.region_code,
+        "region_name": facts.region_name,
+    }
+
+
 def new_person(
     name: str,
     facts: IdNumberFacts,
@@ -177,19 +192,12 @@ def new_person(
 ) -> Person:
     """A new, unsaved person, pending its ID check (``person_id`` when the
     caller needs the id before the person is stored)."""
-    ring = keyring()
     person_id = person_id or ObjectId()
     now = datetime.now(UTC)
     person = Person(
         id=person_id,
         name=name,
-        id_number_encrypted=ring.encrypt(facts.number, ID_CONTEXT),
-        id_number_index=ring.blind_index(facts.number, "id_number"),
-        id_number_masked=mask_id_number(facts.number),
-        birth_date=facts.birth_date,
-        gender=facts.gender,
-        region_code=facts.region_code,
-        region_name=facts.region_name,
+        **identity_fields(facts),
         verification=Verification(state="pending", next_check_at=now),
         scope_keys=sorted({f"person:{person_id}", *scope_keys}),
         channel=channel,

@@ -14,16 +14,10 @@ from tests.factories import (
     PASSWORD,
     login,
     login_resident,
-    make_district,
     make_staff,
     next_phone,
     sms_code,
 )
-
-
-@pytest.fixture
-def district(app):
-    return make_district(app)
 
 
 def _claims(headers):

@@ -15,33 +15,12 @@ from tests.api.employment_helpers import make_venue, staff_body
 from tests.factories import (
     CITIZENS,
     login,
-    make_district,
     make_staff,
     next_id_number,
 )
 
 TYPO = "张山峰"
 REASON = "本人持身份证到警务室核对，登记时姓名录入错误"
-
-
-@pytest.fixture
-def district(app):
-    return make_district(app)
-
-
-@pytest.fixture
-def venue(app, district):
-    return make_venue(app, district.village)
-
-
-@pytest.fixture
-def operator(app, venue):
-    return make_staff(app, "operator", venue, scope_kind="venue")
-
-
-@pytest.fixture
-def officer(app, district):
-    return make_staff(app, "officer", district.zone)
 
 
 def _register(client, staff, venue, citizen, **changes):

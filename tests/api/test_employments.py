@@ -11,27 +11,7 @@ from anju.patrol.models import Alert
 from anju.venues.employments import today
 from anju.venues.models import Employment
 from tests.api.employment_helpers import make_venue, staff_body
-from tests.factories import CITIZENS, login, login_resident, make_district, make_staff
-
-
-@pytest.fixture
-def district(app):
-    return make_district(app)
-
-
-@pytest.fixture
-def venue(app, district):
-    return make_venue(app, district.village)
-
-
-@pytest.fixture
-def operator(app, venue):
-    return make_staff(app, "operator", venue, scope_kind="venue")
-
-
-@pytest.fixture
-def officer(app, district):
-    return make_staff(app, "officer", district.zone)
+from tests.factories import CITIZENS, login, login_resident, make_staff
 
 
 def _register(client, staff, venue, citizen, **changes):

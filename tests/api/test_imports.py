@@ -27,15 +27,10 @@ from anju.venues.bulk import service
 from anju.venues.bulk.models import Import, ImportFile, ImportProblem
 from anju.venues.bulk.spreadsheet import inspect
 from anju.venues.models import Employment, Venue
-from tests.factories import CITIZENS, login, make_district, make_staff
+from tests.factories import CITIZENS, login, make_staff
 
 HEADER = ["姓名", "身份证号", "手机号", "岗位", "入职日期", "类别"]
 WAIT_SECONDS = 60
-
-
-@pytest.fixture
-def district(app):
-    return make_district(app)
 
 
 def _venue(app, area, name="东村五金店"):
@@ -57,11 +52,6 @@ def _venue(app, area, name="东村五金店"):
 @pytest.fixture
 def venue(app, district):
     return _venue(app, district.village)
-
-
-@pytest.fixture
-def operator(app, venue):
-    return make_staff(app, "operator", venue, scope_kind="venue")
 
 
 def _row(citizen, **changes):

@@ -13,17 +13,7 @@ import pytest
 from anju.audit.models import AuditEntry
 from anju.patrol.models import Alert
 from anju.people.models import Person
-from tests.factories import CITIZENS, login, login_resident, make_district, make_staff
-
-
-@pytest.fixture
-def district(app):
-    return make_district(app)
-
-
-@pytest.fixture
-def officer(app, district):
-    return make_staff(app, "officer", district.zone)
+from tests.factories import CITIZENS, login, login_resident, make_staff
 
 
 def _register(client, headers, citizen, area, name=None, **extra):

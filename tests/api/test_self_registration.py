@@ -6,8 +6,6 @@ import threading
 from concurrent.futures import Future
 from datetime import date, timedelta
 
-import pytest
-
 from anju.accounts.models import Account
 from anju.accounts.service import phone_index
 from anju.audit.models import AuditEntry
@@ -20,17 +18,7 @@ from anju.people.models import Person
 from anju.privacy.consent import CURRENT_VERSION
 from anju.venues.models import Employment
 from tests.api.employment_helpers import code_token, make_venue, self_body
-from tests.factories import CITIZENS, login, login_resident, make_district, make_staff
-
-
-@pytest.fixture
-def district(app):
-    return make_district(app)
-
-
-@pytest.fixture
-def venue(app, district):
-    return make_venue(app, district.village)
+from tests.factories import CITIZENS, login, login_resident, make_staff
 
 
 def _url(app, venue, version=None):

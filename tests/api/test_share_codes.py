@@ -12,22 +12,7 @@ from anju.people.models import ShareCode
 from anju.people.sharing import ALPHABET, normalize
 from anju.venues.models import Employment
 from tests.api.employment_helpers import code_token, make_venue, self_body, staff_body
-from tests.factories import CITIZENS, login, login_resident, make_district, make_staff
-
-
-@pytest.fixture
-def district(app):
-    return make_district(app)
-
-
-@pytest.fixture
-def venue(app, district):
-    return make_venue(app, district.village)
-
-
-@pytest.fixture
-def operator(app, venue):
-    return make_staff(app, "operator", venue, scope_kind="venue")
+from tests.factories import CITIZENS, login, login_resident
 
 
 @pytest.fixture

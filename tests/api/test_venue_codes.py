@@ -10,14 +10,9 @@ import qr.tokens as tokens
 from anju.audit.models import AuditEntry
 from anju.common import ratelimit
 from anju.venues.models import Venue
-from tests.factories import login, make_district, make_staff
+from tests.factories import login, make_staff
 
 API = "/api/v1"
-
-
-@pytest.fixture
-def district(app):
-    return make_district(app)
 
 
 @pytest.fixture

@@ -11,14 +11,9 @@ from bson import ObjectId
 from anju.accounts.models import Account
 from anju.audit.models import AuditEntry
 from anju.venues.models import Employment, Venue
-from tests.factories import login, make_district, make_staff
+from tests.factories import login, make_staff
 
 API = "/api/v1"
-
-
-@pytest.fixture
-def district(app):
-    return make_district(app)
 
 
 @pytest.fixture

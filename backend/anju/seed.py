@@ -323,12 +323,18 @@ def seed(scale: int | None = None) -> list[DemoAccount]:
     _grant_operator(operator)
     people = _people(areas, scale or DEMO_PEOPLE)
     _tenancies(operator)
+    staff_made = _employments(operator, scale or DEMO_PEOPLE)
 
     first = synthetic_population(POPULATION_SEED, 1)[0]
     resident = DemoAccount("居民 resident", first.phone, "SMS code (shown in this log)")
     logger.info(
         "seeded",
-        extra={"stalls": stalls, "rooms": rooms, "people": people},
+        extra={
+            "stalls": stalls,
+            "rooms": rooms,
+            "people": people,
+            "employments": staff_made,
+        },
     )
     return [*staff, resident]
 
@@ -383,6 +389,80 @@ def _tenancies(landlord: Account) -> int:
             Room.objects(id=room.id).update_one(inc__occupants=1)
         made += 1
     return made
+
+
+# The demo operator's staff: (population index, channel, job, state). The
+# first two people are the tenants of _tenancies.
+DEMO_STAFF = [
+    (2, "self_scan", "理货员", "active"),
+    (3, "self_scan", "收银员", "active"),
+    (4, "operator", "送货员", "active"),
+    (5, "import", "搬运工", "active"),
+    (6, "operator", "店员", "ended"),
+    (7, "self_scan", "店员", "left_without_notice"),
+]
+
+
+def _employments(operator: Account, people_count: int) -> int:
+    """Staff at the demo operator's stall, come in by each channel and
+    in each state, and one more whose name the operator mistyped: a person
+    first on record under the wrong name, whose check (by the worker) answers
+    mismatch, so the officer has an alert and a record to correct."""
+    from datetime import date, timedelta
+
+    from anju.venues.models import Employment
+
+    operator.reload()
+    granted = [g.scope_id for g in operator.grants if g.scope_kind == "venue"]
+    venue = Venue.objects(id__in=granted).first()
+    if venue is None or Employment.objects(venue=venue.id).count():
+        return 0
+    population = synthetic_population(POPULATION_SEED, people_count + 1)
+    now = datetime.now(UTC)
+    today = date.today()
+
+    def employ(person: Person, channel: str, job: str, state: str) -> Employment:
+        active = state == "active"
+        Person.objects(id=person.id).update_one(
+            add_to_set__scope_keys=list(venue.scope_keys)
+        )
+        return Employment(
+            person=person.id,
+            venue=venue.id,
+            job=job,
+            start_date=today - timedelta(days=90),
+            end_date=None if active else today - timedelta(days=7),
+            state=state,
+            channel=channel,
+            registered_by=None if channel == "self_scan" else str(operator.id),
+            active_key=f"{person.id}:{venue.id}" if active else None,
+            scope_keys=sorted({*venue.scope_keys, f"person:{person.id}"}),
+            created_at=now,
+            updated_at=now,
+        )
+
+    made = []
+    for index, channel, job, state in DEMO_STAFF:
+        index_key = keyring().blind_index(population[index].id_number, "id_number")
+        person = Person.objects(id_number_index=index_key).first()
+        if person is not None:
+            made.append(employ(person, channel, job, state))
+
+    newcomer = population[people_count]
+    mistyped = newcomer.name[:-1] + ("明" if newcomer.name[-1] != "明" else "亮")
+    person = new_person(
+        mistyped,
+        parse_id_number(newcomer.id_number),
+        newcomer.phone,
+        list(venue.scope_keys),
+        "operator",
+        str(operator.id),
+    )
+    person.save(force_insert=True)
+    made.append(employ(person, "operator", "厨师", "active"))
+
+    Employment.objects.insert(made, load_bulk=False)
+    return len(made)
 
 
 def _grant_operator(operator: Account) -> None:

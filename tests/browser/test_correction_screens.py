@@ -7,8 +7,10 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
+from anju.common.idnumber import parse_id_number
 from anju.patrol.models import Alert
 from anju.people.models import Person
+from anju.people.service import new_person
 from tests.api.employment_helpers import make_venue, staff_body
 from tests.browser.steps import log_in_with_password
 from tests.factories import CITIZENS, login, make_district, make_staff
@@ -69,3 +71,30 @@ def test_an_officer_corrects_a_mistyped_name(page, app, client, authority):
     page.reload()
     expect(page.get_by_test_id("person-verification")).to_contain_text("已核验")
     expect(page.get_by_test_id("correction-item")).to_have_count(1)
+
+
+def test_the_queue_goes_on_past_its_first_page(page, app):
+    district = make_district(app)
+    venue = make_venue(app, district.village)
+    officer = make_staff(app, "officer", district.zone)
+    with app.app_context():
+        for citizen in CITIZENS[320:373]:
+            person = new_person(
+                citizen.name,
+                parse_id_number(citizen.id_number),
+                None,
+                list(venue.scope_keys),
+                "operator",
+                None,
+            )
+            person.verification.state = "mismatch"
+            person.save(force_insert=True)
+
+    log_in_with_password(page, officer)
+    page.get_by_test_id("officer-corrections-link").click()
+    queued = page.get_by_test_id("corrections-queue-item")
+    expect(queued).to_have_count(50)
+    page.get_by_test_id("corrections-more").click()
+
+    expect(queued).to_have_count(53)
+    expect(page.get_by_test_id("corrections-more")).to_have_count(0)

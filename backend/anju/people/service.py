@@ -368,6 +368,8 @@ def check_answer(check: Future[Check], settings: Settings | None = None) -> Chec
     may take; a check that failed outright counts as unavailable."""
     settings = settings or current_app.config["ANJU"]
     try:
+        # The client's timeout bounds the connection and the answer apart:
+        # twice it, and a second for the thread to hand the answer over.
         return check.result(timeout=settings.id_authority_timeout * 2 + 1)
     except Exception:
         logger.warning("background id check failed", exc_info=True)

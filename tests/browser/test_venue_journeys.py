@@ -338,3 +338,10 @@ def test_officer_finds_a_worker_by_name_phone_and_id_number_only_exactly(
         "身份证号码校验位不正确"
     )
     expect(page.get_by_test_id("search-results")).to_have_count(0)
+
+    # A result opens the person's record, where the officer can correct it.
+    search("name", worker.name)
+    page.get_by_test_id("search-result").click()
+    expect(page).to_have_url(re.compile(r"/officer/people/[0-9a-f]{24}$"))
+    expect(page.get_by_test_id("person-name")).to_contain_text(worker.name)
+    expect(page.get_by_test_id("person-correct")).to_be_visible()

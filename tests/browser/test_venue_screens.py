@@ -292,6 +292,11 @@ def test_operator_adding_a_mismatching_name_sees_it_and_the_officer_is_alerted(
     )
     expect(row.get_by_test_id("tag-channel")).to_have_text("经营者")
 
+    # The alert opens the record it is about, ready for a correction.
+    alert.click()
+    expect(officer_page.get_by_test_id("person-name")).to_contain_text("李假名")
+    expect(officer_page.get_by_test_id("person-correct")).to_be_visible()
+
 
 def test_bulk_import_of_good_and_bad_rows_with_its_report(page, app, client):
     district = make_district(app)

@@ -92,18 +92,21 @@ def test_area_admin_creates_a_run_of_stalls_and_prints_their_posters(page, app, 
         assert {v.status for v in stalls} == {"active"}
         assert {v.expected_headcount for v in stalls} == {3}
 
-    # The posters of these twelve, not of the older stall in the same area.
+    # The posters of these twelve, not of the older stall in the same area,
+    # in the size chosen.
+    page.get_by_test_id("bulk-poster-size-A4").check()
     with (
         page.expect_response(re.compile(r"/api/v1/venues/posters\.pdf")) as answer,
         page.expect_download() as download,
     ):
         page.get_by_test_id("bulk-posters").click()
+    assert "size=A4" in answer.value.url
     assert answer.value.status == 200
     assert answer.value.headers["content-type"].startswith("application/pdf")
     pdf = Path(download.value.path()).read_bytes()
     assert pdf.startswith(b"%PDF")
     assert len(PAGE_OBJECT.findall(pdf)) == 12
-    assert download.value.suggested_filename.endswith(".pdf")
+    assert download.value.suggested_filename.endswith("A4.pdf")
 
     # The same run again creates nothing, and says why.
     page.get_by_test_id("bulk-submit").click()

@@ -11,6 +11,7 @@ from anju.accounts.authz import current_actor, public, requires
 from anju.common.idempotency import idempotent
 from anju.people import sharing
 from anju.privacy import consent
+from anju.venues import employment_lists as lists
 from anju.venues import employment_schemas as schemas
 from anju.venues import employments as service
 
@@ -46,7 +47,7 @@ class Registrations(MethodView):
         code; my account's phone is used). Stored first, then the ID check;
         already registered here answers 200 with that record."""
         registered = service.register_by_scan(current_actor(), token, data)
-        return service.own_view(registered), 201 if registered.created else 200
+        return lists.own_view(registered), 201 if registered.created else 200
 
 
 @blp.route("/me/employments")
@@ -55,8 +56,8 @@ class OwnEmployments(MethodView):
     @blp.response(200, schemas.MyEmployments)
     def get(self):
         """Where I am registered as working, newest first."""
-        found = service.own_employments(current_actor())
-        return {"items": service.own_views(found)}
+        found = lists.own_employments(current_actor())
+        return {"items": lists.own_views(found)}
 
 
 @blp.route("/venues/<string:venue_id>/employments")
@@ -67,14 +68,14 @@ class VenueEmployments(MethodView):
     def get(self, query, venue_id):
         """A venue's staff and business contacts, newest first, masked (each
         person shown is audited)."""
-        page, cursor = service.venue_employments(
+        page, cursor = lists.venue_employments(
             current_actor(),
             venue_id,
             state=query.get("state"),
             cursor=query.get("cursor"),
             limit=query["limit"],
         )
-        return {"items": service.views(page), "next_cursor": cursor}
+        return {"items": lists.views(page), "next_cursor": cursor}
 
     @requires("employments.manage")
     @idempotent
@@ -87,7 +88,7 @@ class VenueEmployments(MethodView):
         """Register a worker or business contact: name and ID number, or the
         worker's share code. A mismatch shows in ``verification`` at once."""
         registered = service.register_at_venue(current_actor(), venue_id, data)
-        return service.registered_view(registered), 201 if registered.created else 200
+        return lists.registered_view(registered), 201 if registered.created else 200
 
 
 @blp.route("/employments")
@@ -98,10 +99,10 @@ class Employments(MethodView):
     def get(self, query):
         """Every employment in my jurisdiction, with filters (each person
         shown is audited)."""
-        page, cursor = service.list_employments(
+        page, cursor = lists.list_employments(
             current_actor(), query, query.get("cursor"), query["limit"]
         )
-        return {"items": service.views(page), "next_cursor": cursor}
+        return {"items": lists.views(page), "next_cursor": cursor}
 
 
 @blp.route("/employments/<string:employment_id>/end")
@@ -114,7 +115,7 @@ class EndEmployment(MethodView):
         ended = service.end_employment(
             current_actor(), employment_id, data.get("end_date")
         )
-        return service.employment_view(ended)
+        return lists.employment_view(ended)
 
 
 @blp.route("/employments/<string:employment_id>/left")
@@ -124,7 +125,7 @@ class LeftWithoutNotice(MethodView):
     def post(self, employment_id):
         """Mark that the worker left without notice (ends it today)."""
         left = service.mark_left(current_actor(), employment_id)
-        return service.employment_view(left)
+        return lists.employment_view(left)
 
 
 def _share_view(share, code: str | None = None) -> dict:

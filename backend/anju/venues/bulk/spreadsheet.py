@@ -230,17 +230,29 @@ def _quiet_openpyxl() -> Iterator[None]:
         yield
 
 
-def _open_workbook(data: bytes) -> Any:
+@contextmanager
+def _workbook(data: bytes) -> Iterator[Any]:
+    """The workbook, open while in the block, closed after it. Whatever
+    openpyxl raises (zip, XML, key and value errors) while opening or reading
+    a file that is not a proper workbook means the same to the person: the
+    whole-file refusal ``imports.file_type``."""
     try:
         _refuse_bomb(data)
         with _quiet_openpyxl():
-            return openpyxl.load_workbook(io.BytesIO(data), read_only=True)
+            workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True)
     except SheetRefused:
         raise
     except Exception:
-        # openpyxl raises many kinds (zip, XML, key and value errors) for a
-        # file that is not a workbook; each means the same to the person.
         raise SheetRefused("imports.file_type") from None
+
+    try:
+        yield workbook
+    except SheetRefused:
+        raise
+    except Exception:
+        raise SheetRefused("imports.file_type") from None
+    finally:
+        workbook.close()
 
 
 def _refuse_bomb(data: bytes) -> None:
@@ -263,8 +275,7 @@ def _worksheets(workbook: Any) -> list[Any]:
 def _worksheet(data: bytes, index: int | None = None) -> _Worksheet:
     """The sheet with the header (or the sheet at ``index``), its XML and the
     workbook's shared strings."""
-    workbook = _open_workbook(data)
-    try:
+    with _workbook(data) as workbook:
         sheets = _worksheets(workbook)
         if not sheets:
             raise SheetRefused("imports.file_type")
@@ -281,12 +292,6 @@ def _worksheet(data: bytes, index: int | None = None) -> _Worksheet:
             xml = archive.read(path)
         # Day counts from 1904 (old Mac workbooks): openpyxl dates them.
         counts_from_1900 = workbook.epoch == CALENDAR_WINDOWS_1900
-    except SheetRefused:
-        raise
-    except Exception:
-        raise SheetRefused("imports.file_type") from None
-    finally:
-        workbook.close()
 
     by_pattern = counts_from_1900 and _UNEXPECTED_XML.search(xml) is None
     return _Worksheet(index, header_row, columns, xml, shared_strings, by_pattern)
@@ -421,21 +426,13 @@ def _openpyxl_rows(data: bytes, index: int) -> list[tuple[int, RowValues]]:
     """The rows as openpyxl reads them (slower; for XML the patterns do not
     expect), read at once so its warnings are silenced in one place. Rows
     missing from the XML come as empty ones, so the count is the row number."""
-    workbook = _open_workbook(data)
-    try:
+    with _workbook(data) as workbook, _quiet_openpyxl():
         sheet = _worksheets(workbook)[index]
-        with _quiet_openpyxl():
-            rows = enumerate(sheet.iter_rows(values_only=True), start=1)
-            return [
-                (number, {p: v for p, v in enumerate(row) if v is not None})
-                for number, row in rows
-            ]
-    except SheetRefused:
-        raise
-    except Exception:
-        raise SheetRefused("imports.file_type") from None
-    finally:
-        workbook.close()
+        rows = enumerate(sheet.iter_rows(values_only=True), start=1)
+        return [
+            (number, {p: v for p, v in enumerate(row) if v is not None})
+            for number, row in rows
+        ]
 
 
 def _sheet_rows(

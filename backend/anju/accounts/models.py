@@ -22,6 +22,14 @@ class Grant(me.EmbeddedDocument):
     scope_name = me.StringField()
 
 
+class RevokedSession(me.EmbeddedDocument):
+    """A login session ended early, kept on its account until the last access
+    token it could have been given has expired."""
+
+    session = me.ObjectIdField(required=True)
+    until = me.DateTimeField(required=True)
+
+
 class Account(Document):
     # The phone is stored encrypted beside a blind index, like an ID number.
     phone_index = me.StringField(required=True)
@@ -41,6 +49,10 @@ class Account(Document):
     # Bumped by a password change, disabling or a change of grants: every
     # access token carries the version it was made under.
     token_version = me.IntField(default=1)
+    # Sessions ended by logout or refresh-token reuse whose access tokens may
+    # still be live: each request reads the account anyway, so it finds them
+    # here instead of reading the session. Short, as old entries are dropped.
+    revoked_sessions = me.EmbeddedDocumentListField(RevokedSession)
     failed_logins = me.IntField(default=0)
     locked_until = me.DateTimeField()
     created_at = me.DateTimeField(required=True)

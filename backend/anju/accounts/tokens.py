@@ -2,10 +2,11 @@
 
 Access tokens are short JWTs (HS256, the algorithm fixed here and never taken
 from a token's header) with issuer, audience, expiry, not-before, issued-at, id
-and type checked. Every request also checks the account and the login session,
-so logout, a password change, disabling or a change of grants take effect on the
-very next request. Refresh tokens are opaque, stored hashed, rotate on every
-use, and a reused one revokes its whole family.
+and type checked. Every request also reads the account, once: its token version
+and the sessions recently revoked on it make logout, a password change,
+disabling or a change of grants take effect on the very next request. Refresh
+tokens are opaque, stored hashed, rotate on every use, and a reused one revokes
+its whole family.
 """
 
 from __future__ import annotations
@@ -32,6 +33,10 @@ ALGORITHM = "HS256"
 ISSUER = "anju"
 AUDIENCE = "anju-api"
 LEEWAY_SECONDS = 5
+MAX_ACCESS_TOKEN_MINUTES = 15
+# A refresh that read its session just before a revocation may still make an
+# access token a moment after it; revocations are kept this much longer for it.
+REVOCATION_MARGIN = timedelta(minutes=1)
 
 
 @dataclass(frozen=True)
@@ -50,10 +55,16 @@ def _hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def make_access_token(account: Account, session_id: str) -> tuple[str, int]:
+def access_token_lifetime() -> int:
+    """Seconds an access token lives: as configured, never over 15 minutes, so
+    a revocation need only be remembered that long."""
     settings = current_app.config["ANJU"]
+    return min(settings.access_token_minutes, MAX_ACCESS_TOKEN_MINUTES) * 60
+
+
+def make_access_token(account: Account, session_id: str) -> tuple[str, int]:
     now = datetime.now(UTC)
-    lifetime = min(settings.access_token_minutes, 15) * 60
+    lifetime = access_token_lifetime()
     claims = {
         "iss": ISSUER,
         "aud": AUDIENCE,
@@ -94,8 +105,55 @@ def _issue(account: Account, session: LoginSession) -> IssuedTokens:
 
 
 def revoke_session(session_id: ObjectId | str, reason: str) -> None:
-    LoginSession.objects(id=session_id, revoked_at=None).update_one(
-        set__revoked_at=datetime.now(UTC), set__revoked_reason=reason
+    """End a login session at once: refresh reads the session, but a request
+    reads only the account, so the revocation is written on both.
+
+    The session is written first: if the second write fails, refresh is still
+    refused and the access tokens already out end within 15 minutes. The
+    account is written even when the session was revoked before, so a retried
+    logout after such a failure still lands."""
+    now = datetime.now(UTC)
+    session = LoginSession.objects(id=session_id).only("account").first()
+    if session is None:
+        return
+
+    LoginSession.objects(id=session.id, revoked_at=None).update_one(
+        set__revoked_at=now, set__revoked_reason=reason
+    )
+    _remember_revocation(session.account, session.id, now)
+
+
+def _remember_revocation(
+    account_id: ObjectId, session_id: ObjectId, now: datetime
+) -> None:
+    """Add the session to the account's ``revoked_sessions`` and drop, in the
+    same write, the entries that have run out and any older one for it.
+
+    An entry runs out when the last access token its session could have been
+    given has expired (plus the decoder's leeway and the margin for a refresh
+    in flight). After that no token naming the session can pass the expiry
+    check, so forgetting it reopens nothing, and the list holds only what was
+    revoked in the last quarter of an hour."""
+    # The longest lifetime any setting allows, not the current one: a token
+    # made before the setting was lowered lives as long as it was made to.
+    lifetime = timedelta(minutes=MAX_ACCESS_TOKEN_MINUTES, seconds=LEEWAY_SECONDS)
+    until = now + lifetime + REVOCATION_MARGIN
+    kept = {
+        "$filter": {
+            "input": {"$ifNull": ["$revoked_sessions", []]},
+            "as": "entry",
+            "cond": {
+                "$and": [
+                    {"$gt": ["$$entry.until", now]},
+                    {"$ne": ["$$entry.session", session_id]},
+                ]
+            },
+        }
+    }
+    entry = {"session": session_id, "until": until}
+
+    Account.objects(id=account_id).update_one(
+        __raw__=[{"$set": {"revoked_sessions": {"$concatArrays": [kept, [entry]]}}}]
     )
 
 
@@ -179,7 +237,7 @@ def actor_for(account: Account, session_id: str) -> Actor:
 
 def authenticate_request() -> Actor:
     """The caller of this request, from its bearer token, checked against the
-    account and the login session as they are now."""
+    account as it is now: one read, on the path of every request."""
     if g.get("actor") is not None:
         return g.actor
 
@@ -197,14 +255,24 @@ def authenticate_request() -> Actor:
     account = Account.objects(id=account_id).first()
     if account is None or account.disabled or account.token_version != claims["ver"]:
         raise Unauthenticated("auth.session_over")
-    session = LoginSession.objects(id=session_id, account=account_id).first()
-    if session is None or session.revoked_at:
+    # Only our signature puts this sid beside this sub, and only for a session
+    # of that account, so the session need not be read to check that it is
+    # the account's: a revoked one is listed on the account itself.
+    if _is_revoked(account, session_id):
         raise Unauthenticated("auth.session_over")
 
     g.actor = actor_for(account, str(session_id))
     g.account_id = str(account.id)
     g.account = account
     return g.actor
+
+
+def _is_revoked(account: Account, session_id: ObjectId) -> bool:
+    now = datetime.now(UTC)
+    return any(
+        entry.session == session_id and entry.until > now
+        for entry in account.revoked_sessions
+    )
 
 
 def current_account() -> Account:

@@ -63,7 +63,9 @@ class Account(Document):
         "indexes": [
             {"fields": ["phone_index"], "unique": True},
             "grants.scope_id",
-            "person",
+            # No index on ``person``: nothing looks an account up by it (the
+            # link is written by ``_id``), and each index makes every write of
+            # an account dearer.
         ],
     }
 

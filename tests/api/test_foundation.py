@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import io
 import json
+import threading
 
 import pytest
 from flask import Flask
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields
+from pymongo.errors import DuplicateKeyError
 
 from anju import create_app
 from anju.common.idempotency import idempotent
@@ -40,6 +42,32 @@ class Notes(MethodView):
     def post(self, data):
         result = get_db().probe_notes.insert_one({"title": data["title"]})
         return {"id": str(result.inserted_id), "title": data["title"]}
+
+
+# Inside the view for the twins test: both requests must get here.
+twins_inside = threading.Barrier(2, timeout=5)
+
+
+@probe.route("/tags")
+class Tags(MethodView):
+    """A view whose unique title settles twins itself, as a registration's
+    one active employment per person and venue does."""
+
+    @idempotent(reserve=False)
+    @probe.arguments(NoteIn)
+    @probe.response(201, NoteOut)
+    @probe.alt_response(200, schema=NoteOut)
+    def post(self, data):
+        tags = get_db().probe_tags
+        tags.create_index("title", unique=True)
+        if data.get("count") == 2:
+            twins_inside.wait()
+        try:
+            made = tags.insert_one({"title": data["title"]}).inserted_id
+            return {"id": str(made), "title": data["title"]}, 201
+        except DuplicateKeyError:
+            found = tags.find_one({"title": data["title"]})
+            return {"id": str(found["_id"]), "title": data["title"]}, 200
 
 
 @probe.route("/boom")
@@ -208,6 +236,71 @@ def test_failed_request_does_not_burn_its_key(probe_client):
 
     assert refused.status_code == 422
     assert answer.status_code == 201
+
+
+def test_a_view_that_settles_twins_has_its_first_answer_replayed(probe_client):
+    headers = {"Idempotency-Key": "offline-tag-0001"}
+
+    first = probe_client.post(
+        "/api/v1/probe/tags", json={"title": "a"}, headers=headers
+    )
+    again = probe_client.post(
+        "/api/v1/probe/tags", json={"title": "a"}, headers=headers
+    )
+    other = probe_client.post(
+        "/api/v1/probe/tags", json={"title": "b"}, headers=headers
+    )
+
+    assert first.status_code == again.status_code == 201
+    assert again.headers["Idempotent-Replayed"] == "true"
+    assert again.get_json() == first.get_json()
+    _is_problem(other, 422)
+    assert get_db().probe_tags.count_documents({}) == 1
+
+
+def test_twins_both_run_when_the_key_is_not_reserved(probe_app):
+    # Both requests are inside the view at once (the barrier would time out
+    # were the second refused as in progress); the unique title decides.
+    headers = {"Idempotency-Key": "offline-tag-0002"}
+    body = {"title": "twin", "count": 2}
+    answers = []
+
+    def post() -> None:
+        answer = probe_app.test_client().post(
+            "/api/v1/probe/tags", json=body, headers=headers
+        )
+        answers.append(answer)
+
+    threads = [threading.Thread(target=post) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    replay = probe_app.test_client().post(
+        "/api/v1/probe/tags", json=body, headers=headers
+    )
+
+    assert sorted(a.status_code for a in answers) == [200, 201]
+    assert answers[0].get_json() == answers[1].get_json()
+    assert get_db().probe_tags.count_documents({"title": "twin"}) == 1
+    assert replay.headers["Idempotent-Replayed"] == "true"
+    assert replay.get_json() == answers[0].get_json()
+    assert get_db().idempotency_keys.count_documents({}) >= 1
+
+
+def test_a_refused_request_leaves_no_answer_to_replay(probe_client):
+    headers = {"Idempotency-Key": "offline-tag-0003"}
+    refused = probe_client.post(
+        "/api/v1/probe/tags", json={"title": 5}, headers=headers
+    )
+
+    answer = probe_client.post(
+        "/api/v1/probe/tags", json={"title": "fixed"}, headers=headers
+    )
+
+    assert refused.status_code == 422
+    assert answer.status_code == 201
+    assert "Idempotent-Replayed" not in answer.headers
 
 
 def test_without_a_key_every_post_creates(probe_client):

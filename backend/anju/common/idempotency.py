@@ -8,14 +8,16 @@ its key until the server has answered once.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import mongoengine as me
+from bson import Binary
 from flask import current_app, g, request
 from pymongo.errors import DuplicateKeyError
 
@@ -51,12 +53,37 @@ def _scoped_id(key: str) -> str:
     return hashlib.sha256(scope.encode()).hexdigest()
 
 
-def _replay(record: IdempotencyRecord) -> Any:
-    response = current_app.response_class(record.response_body, status=record.status)
-    for name, value in (record.response_headers or {}).items():
+def _replay(record: Mapping[str, Any]) -> Any:
+    response = current_app.response_class(
+        record.get("response_body"), status=record.get("status")
+    )
+    for name, value in (record.get("response_headers") or {}).items():
         response.headers[name] = value
     response.headers["Idempotent-Replayed"] = "true"
     return response
+
+
+def _answer_again(record: Mapping[str, Any], body_hash: str) -> Any:
+    """The answer to a key seen before: its first response, or a refusal when
+    the body differs or the first request is still running."""
+    if record.get("body_hash") != body_hash:
+        raise InvalidInput("error.idempotency_mismatch")
+    if record.get("state") != "done":
+        raise Conflict("error.idempotency_in_progress")
+    return _replay(record)
+
+
+def _done(response: Any) -> dict[str, Any]:
+    return {
+        "state": "done",
+        "status": response.status_code,
+        "response_body": Binary(response.get_data()),
+        "response_headers": {
+            name: response.headers[name]
+            for name in _REPLAYED_HEADERS
+            if name in response.headers
+        },
+    }
 
 
 def _body_hash() -> str:
@@ -78,8 +105,21 @@ def _body_hash() -> str:
     return digest.hexdigest()
 
 
-def idempotent(view: Callable[..., Any]) -> Callable[..., Any]:
-    """Wrap a creating view; place it directly under ``@blp.route``."""
+def idempotent(view: Callable[..., Any] | None = None, *, reserve: bool = True) -> Any:
+    """Wrap a creating view; place it directly under ``@blp.route``.
+
+    By default the key is reserved before the view runs, so a second request
+    with it, arriving while the first still runs, is refused
+    (``error.idempotency_in_progress``) instead of doing the work twice.
+
+    ``reserve=False`` is for a view whose own unique keys already settle two
+    racing requests (a registration: one active employment per person and
+    venue), so that twins both answer the same record: the key is only looked
+    up before and the first answer stored after, a read and an insert instead
+    of an insert and an update on every request.
+    """
+    if view is None:
+        return functools.partial(idempotent, reserve=reserve)
 
     @functools.wraps(view)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -89,49 +129,54 @@ def idempotent(view: Callable[..., Any]) -> Callable[..., Any]:
         if not KEY_PATTERN.match(key):
             raise field_error(HEADER, "error.idempotency_key")
 
-        body_hash = _body_hash()
-        record_id = _scoped_id(key)
+        record: dict[str, Any] = {"_id": _scoped_id(key), "body_hash": _body_hash()}
         now = datetime.now(UTC)
         ttl = timedelta(hours=current_app.config["ANJU"].idempotency_ttl_hours)
-
-        try:
-            IdempotencyRecord(
-                id=record_id,
-                body_hash=body_hash,
-                state="in_progress",
-                created_at=now,
-                expires_at=now + ttl,
-            ).save(force_insert=True)
-        except (me.NotUniqueError, DuplicateKeyError):
-            first = IdempotencyRecord.objects(id=record_id).first()
-            if first is None:  # expired between the insert and the read
-                return wrapper(*args, **kwargs)
-            if first.body_hash != body_hash:
-                raise InvalidInput("error.idempotency_mismatch") from None
-            if first.state != "done":
-                raise Conflict("error.idempotency_in_progress") from None
-            return _replay(first)
-
-        try:
-            response = current_app.make_response(view(*args, **kwargs))
-        except BaseException:
-            IdempotencyRecord.objects(id=record_id).delete()
-            raise
-
-        if 200 <= response.status_code < 300:
-            IdempotencyRecord.objects(id=record_id).update_one(
-                set__state="done",
-                set__status=response.status_code,
-                set__response_body=response.get_data(),
-                set__response_headers={
-                    name: response.headers[name]
-                    for name in _REPLAYED_HEADERS
-                    if name in response.headers
-                },
-            )
-        else:
-            IdempotencyRecord.objects(id=record_id).delete()
-        return response
+        record.update(created_at=now, expires_at=now + ttl)
+        if reserve:
+            return _reserved(view, record, args, kwargs)
+        return _settled_by_view(view, record, args, kwargs)
 
     wrapper._idempotent = True  # type: ignore[attr-defined]  # read by the docs
     return wrapper
+
+
+def _reserved(
+    view: Callable[..., Any], record: dict[str, Any], args: Any, kwargs: Any
+) -> Any:
+    records = IdempotencyRecord._get_collection()
+    try:
+        records.insert_one({**record, "state": "in_progress"})
+    except DuplicateKeyError:
+        first = records.find_one({"_id": record["_id"]})
+        if first is None:  # expired between the insert and the read
+            return _reserved(view, record, args, kwargs)
+        return _answer_again(first, record["body_hash"])
+
+    try:
+        response = current_app.make_response(view(*args, **kwargs))
+    except BaseException:
+        records.delete_one({"_id": record["_id"]})
+        raise
+
+    if 200 <= response.status_code < 300:
+        records.update_one({"_id": record["_id"]}, {"$set": _done(response)})
+    else:
+        records.delete_one({"_id": record["_id"]})
+    return response
+
+
+def _settled_by_view(
+    view: Callable[..., Any], record: dict[str, Any], args: Any, kwargs: Any
+) -> Any:
+    records = IdempotencyRecord._get_collection()
+    first = records.find_one({"_id": record["_id"]})
+    if first is not None:
+        return _answer_again(first, record["body_hash"])
+
+    response = current_app.make_response(view(*args, **kwargs))
+    if 200 <= response.status_code < 300:
+        # A twin that stored its answer first keeps it: the one replayed.
+        with contextlib.suppress(DuplicateKeyError):
+            records.insert_one({**record, **_done(response)})
+    return response

@@ -36,7 +36,7 @@ class CurrentConsent(MethodView):
 @blp.route("/venue-codes/<string:token>/registrations")
 class Registrations(MethodView):
     @requires("self")
-    @idempotent
+    @idempotent(reserve=False)
     @blp.arguments(schemas.SelfRegistration)
     @blp.response(201, schemas.MyEmployment)
     @blp.alt_response(

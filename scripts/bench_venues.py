@@ -15,8 +15,12 @@ minutes, which the run stays well within.
 
 Beside it, raw pymongo inserts the same three documents per registration (a
 person, an employment, an audit entry, built by the app's own code before the
-clock starts) into collections with the same indexes, one client, one thread,
-as ``raw insert_one`` does: "raw registration" is the reference rate.
+clock starts) into collections with the same indexes: from one thread, as
+``raw insert_one`` does, and from as many threads as each level has clients.
+The embedded server serves concurrent clients more slowly than one (its
+commands share one interpreter), so the rate from as many threads is the
+reference at the same load, and its latency what the database alone takes
+per registration under that load.
 """
 
 from __future__ import annotations
@@ -208,6 +212,32 @@ def _run(
     return outcome, harness._run_threads([client] * clients)
 
 
+_OPERATIONS = ("insert", "query", "update", "delete", "getmore")
+
+
+def _operations(bench: harness.Bench) -> dict[str, int]:
+    """The server's operation counters (every client's: the app's processes,
+    the worker's polling and this harness)."""
+    client: pymongo.MongoClient = pymongo.MongoClient(bench.settings.mongodb_uri)
+    try:
+        counters = client.admin.command("serverStatus").get("opcounters", {})
+    finally:
+        client.close()
+    return {name: int(counters.get(name, 0)) for name in _OPERATIONS}
+
+
+def _per_registration(before: dict[str, int], after: dict[str, int], done: int) -> str:
+    """Database operations per registration, as the server counted them."""
+    if not done or not any(after.values()):  # a server without opcounters
+        return ""
+    parts = [
+        f"{(after[name] - before[name]) / done:.1f} {name}"
+        for name in _OPERATIONS
+        if after[name] > before[name]
+    ]
+    return "per registration " + ", ".join(parts)
+
+
 # --- the raw reference
 
 
@@ -272,48 +302,96 @@ def _raw_collection(client: pymongo.MongoClient, real: str, name: str):
     return collection
 
 
-def raw_registration(bench: harness.Bench, venue: Venue) -> harness.Row:
+def _raw_label(threads: int) -> str:
+    if threads == 1:
+        return RAW_REGISTRATION
+    return f"{RAW_REGISTRATION}, {threads} threads"
+
+
+def raw_registration(
+    bench: harness.Bench, venue: Venue, threads: int = 1
+) -> list[harness.Row]:
+    """The three inserts of a registration from ``threads`` threads sharing
+    one client, into fresh collections with the real ones' indexes: the rate,
+    and with more than one thread the latency of each registration (its
+    three inserts), as the HTTP loops report theirs."""
     wanted = bench.budget.people
     documents = _raw_documents(bench, venue, wanted + harness.WARM_UP_OPERATIONS)
     client: pymongo.MongoClient = pymongo.MongoClient(
-        bench.settings.mongodb_uri, tz_aware=True
+        bench.settings.mongodb_uri, tz_aware=True, maxPoolSize=max(threads, 10)
     )
+    suffix = "" if threads == 1 else f"_{threads}"
     try:
         people = _raw_collection(
-            client, Person._get_collection_name(), RAW_COLLECTIONS["people"]
+            client, Person._get_collection_name(), RAW_COLLECTIONS["people"] + suffix
         )
         employments = _raw_collection(
-            client, Employment._get_collection_name(), RAW_COLLECTIONS["employments"]
+            client,
+            Employment._get_collection_name(),
+            RAW_COLLECTIONS["employments"] + suffix,
         )
-        audit = _raw_collection(client, AuditEntry._get_collection_name(), RAW_AUDIT)
-        for person, employment, entry in documents[: harness.WARM_UP_OPERATIONS]:
+        audit = _raw_collection(
+            client, AuditEntry._get_collection_name(), RAW_AUDIT + suffix
+        )
+
+        def insert(person: dict, employment: dict, entry: dict) -> None:
             people.insert_one(person)
             employments.insert_one(employment)
             audit.insert_one(entry)
 
-        done, started, deadline = 0, time.perf_counter(), bench.deadline()
-        for person, employment, entry in documents[harness.WARM_UP_OPERATIONS :]:
-            if not bench.running(deadline):
-                break
-            people.insert_one(person)
-            employments.insert_one(employment)
-            audit.insert_one(entry)
-            done += 1
-        rate = done / (time.perf_counter() - started)
+        for registration in documents[: harness.WARM_UP_OPERATIONS]:
+            insert(*registration)
+
+        queue = iter(documents[harness.WARM_UP_OPERATIONS :])
+        outcome = harness._Outcome()
+        deadline = bench.deadline()
+
+        def worker() -> None:
+            while bench.running(deadline):
+                with outcome.lock:
+                    registration = next(queue, None)
+                if registration is None:
+                    return
+                started = time.perf_counter()
+                insert(*registration)
+                elapsed = time.perf_counter() - started
+                with outcome.lock:
+                    outcome.latencies.append(elapsed)
+
+        wall = harness._run_threads([worker] * threads)
     finally:
         client.close()
 
+    done = len(outcome.latencies)
     note = harness._join(
-        f"n={done}", "3 insert_one, 1 thread", harness._limit_note(done, wanted)
+        f"n={done}",
+        f"3 insert_one, {threads} thread" + ("s" if threads > 1 else ""),
+        harness._limit_note(done, wanted),
     )
-    return harness.Row(RAW_REGISTRATION, rate, "reg/s", harness.RAW_INSERT, note)
+    rows = [
+        harness.Row(_raw_label(threads), done / wall, "reg/s", harness.RAW_INSERT, note)
+    ]
+    if threads > 1:
+        rows.extend(_latency_rows(outcome, f"raw registration, {threads} threads"))
+    return rows
+
+
+def _latency_rows(outcome: harness._Outcome, subject: str) -> list[harness.Row]:
+    rows = []
+    for share in (0.50, 0.99):
+        latency = harness._percentile(outcome.latencies, share) * 1000
+        name = f"p{share * 100:.0f} latency, {subject}"
+        rows.append(harness.Row(name, latency, "ms", harness.RAW_INSERT, detail=True))
+    return rows
 
 
 # --- the measurement
 
 
 def self_registration(bench: harness.Bench) -> list[harness.Row]:
-    """Self-registration by venue code over HTTP, beside raw pymongo."""
+    """Self-registration by venue code over HTTP, beside raw pymongo: each
+    level of clients beside raw registration from one thread and from as many
+    threads as there are clients (the database shared as much)."""
     venue, token = _venue(bench)
     url = bench.url(f"/api/v1/venue-codes/{token}/registrations")
     citizens = _Citizens(bench.citizens)
@@ -322,13 +400,21 @@ def self_registration(bench: harness.Bench) -> list[harness.Row]:
     harness._say("  opening resident sessions (untimed)")
     warm = _residents(bench, citizens, harness.WARM_UP_REQUESTS)
     levels = {n: _residents(bench, citizens, wanted) for n in bench.clients}
-    raw = raw_registration(bench, venue)
+    harness._say("  raw registration from 1 thread and from each level's threads")
+    rows = raw_registration(bench, venue)
+    single = rows[0].value
+    shared = {}
+    for clients in bench.clients:
+        raw_rows = raw_registration(bench, venue, clients)
+        shared[clients] = raw_rows[0].value
+        rows.extend(raw_rows)
     _run(bench, url, min(bench.clients), warm)
 
-    rows = [raw]
     for clients in bench.clients:
+        before = _operations(bench)
         outcome, wall = _run(bench, url, clients, levels[clients])
         done = len(outcome.latencies)
+        operations = _per_registration(before, _operations(bench), done)
         errors = done - outcome.statuses["201"]
         error_kinds = ", ".join(
             f"{status}×{n}" for status, n in outcome.statuses.items() if status != "201"
@@ -338,20 +424,17 @@ def self_registration(bench: harness.Bench) -> list[harness.Row]:
         )
         rate = done / wall
         note = harness._join(
+            _share(rate, shared[clients], f"raw registration, {clients} threads"),
+            _share(rate, single, "raw registration, 1 thread"),
             f"n={done}",
-            f"{rate / raw.value:.2f}× raw registration" if raw.value else "",
             f"errors {errors}" + (f" ({error_kinds})" if error_kinds else ""),
             checked,
+            operations,
             harness._limit_note(done, wanted),
         )
         label = f"self-registration, {clients} clients"
         rows.append(harness.Row(label, rate, "req/s", harness.RAW_INSERT, note))
-        for share in (0.50, 0.99):
-            latency = harness._percentile(outcome.latencies, share) * 1000
-            name = f"p{share * 100:.0f} latency, self-registration, {clients} clients"
-            rows.append(
-                harness.Row(name, latency, "ms", harness.RAW_INSERT, detail=True)
-            )
+        rows.extend(_latency_rows(outcome, f"self-registration, {clients} clients"))
 
     if citizens.unknown:
         rows[-3].note = harness._join(
@@ -360,6 +443,10 @@ def self_registration(bench: harness.Bench) -> list[harness.Row]:
             "population was used up)",
         )
     return rows
+
+
+def _share(rate: float, reference: float, name: str) -> str:
+    return f"{rate / reference:.2f}× {name}" if reference else ""
 
 
 MEASUREMENTS: list[Callable[[harness.Bench], list[harness.Row]]] = [self_registration]

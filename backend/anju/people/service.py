@@ -237,7 +237,7 @@ def _link(person: Person, scope_keys: list[str], phone: str | None) -> Person:
 
 
 def authority(settings: Settings | None = None) -> IdAuthority:
-    """One client per thread (a requests session is not shared across threads)."""
+    """One client per thread, each with its own kept-alive connection."""
     if settings is None:
         if not has_app_context():
             raise RuntimeError("authority() needs settings or an app context")

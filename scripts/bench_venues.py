@@ -25,6 +25,7 @@ per registration under that load.
 
 from __future__ import annotations
 
+import itertools
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -308,19 +309,25 @@ def _raw_label(threads: int) -> str:
     return f"{RAW_REGISTRATION}, {threads} threads"
 
 
-def raw_registration(
-    bench: harness.Bench, venue: Venue, threads: int = 1
-) -> list[harness.Row]:
+_raw_runs = itertools.count(1)
+
+
+@dataclass
+class _RawRun:
+    rate: float
+    latencies: list[float]
+
+
+def _raw_loop(bench: harness.Bench, venue: Venue, threads: int) -> _RawRun:
     """The three inserts of a registration from ``threads`` threads sharing
-    one client, into fresh collections with the real ones' indexes: the rate,
-    and with more than one thread the latency of each registration (its
-    three inserts), as the HTTP loops report theirs."""
+    one client, into fresh collections with the real ones' indexes (dropped
+    after): the rate, and the time of each registration's three inserts."""
     wanted = bench.budget.people
     documents = _raw_documents(bench, venue, wanted + harness.WARM_UP_OPERATIONS)
     client: pymongo.MongoClient = pymongo.MongoClient(
         bench.settings.mongodb_uri, tz_aware=True, maxPoolSize=max(threads, 10)
     )
-    suffix = "" if threads == 1 else f"_{threads}"
+    suffix = f"_{next(_raw_runs)}"
     try:
         people = _raw_collection(
             client, Person._get_collection_name(), RAW_COLLECTIONS["people"] + suffix
@@ -359,27 +366,42 @@ def raw_registration(
                     outcome.latencies.append(elapsed)
 
         wall = harness._run_threads([worker] * threads)
+        for collection in (people, employments, audit):
+            collection.drop()
     finally:
         client.close()
 
-    done = len(outcome.latencies)
+    return _RawRun(len(outcome.latencies) / wall, outcome.latencies)
+
+
+def _raw_rows(
+    bench: harness.Bench, runs: list[_RawRun], threads: int
+) -> list[harness.Row]:
+    """Raw registration from ``threads`` threads: the mean rate of ``runs``
+    (each one's rate in the note), and for more than one thread the latency
+    over all of them."""
+    rate = sum(run.rate for run in runs) / len(runs)
+    latencies = [latency for run in runs for latency in run.latencies]
+    plural = "s" if threads > 1 else ""
     note = harness._join(
-        f"n={done}",
-        f"3 insert_one, {threads} thread" + ("s" if threads > 1 else ""),
-        harness._limit_note(done, wanted),
+        f"n={len(latencies)}",
+        f"3 insert_one, {threads} thread{plural}",
+        "mean of the runs before and after the level, "
+        + " and ".join(f"{run.rate:,.0f}" for run in runs)
+        if len(runs) > 1
+        else "",
+        harness._limit_note(len(latencies), bench.budget.people * len(runs)),
     )
-    rows = [
-        harness.Row(_raw_label(threads), done / wall, "reg/s", harness.RAW_INSERT, note)
-    ]
+    rows = [harness.Row(_raw_label(threads), rate, "reg/s", harness.RAW_INSERT, note)]
     if threads > 1:
-        rows.extend(_latency_rows(outcome, f"raw registration, {threads} threads"))
+        rows.extend(_latency_rows(latencies, f"raw registration, {threads} threads"))
     return rows
 
 
-def _latency_rows(outcome: harness._Outcome, subject: str) -> list[harness.Row]:
+def _latency_rows(latencies: list[float], subject: str) -> list[harness.Row]:
     rows = []
     for share in (0.50, 0.99):
-        latency = harness._percentile(outcome.latencies, share) * 1000
+        latency = harness._percentile(latencies, share) * 1000
         name = f"p{share * 100:.0f} latency, {subject}"
         rows.append(harness.Row(name, latency, "ms", harness.RAW_INSERT, detail=True))
     return rows
@@ -389,9 +411,11 @@ def _latency_rows(outcome: harness._Outcome, subject: str) -> list[harness.Row]:
 
 
 def self_registration(bench: harness.Bench) -> list[harness.Row]:
-    """Self-registration by venue code over HTTP, beside raw pymongo: each
-    level of clients beside raw registration from one thread and from as many
-    threads as there are clients (the database shared as much)."""
+    """Self-registration by venue code over HTTP, beside raw pymongo: raw
+    registration from one thread, and each level of clients beside raw
+    registration from as many threads, run just before and just after it (the
+    machine is shared: the mean of the two is the reference at the same load
+    and time)."""
     venue, token = _venue(bench)
     url = bench.url(f"/api/v1/venue-codes/{token}/registrations")
     citizens = _Citizens(bench.citizens)
@@ -400,21 +424,23 @@ def self_registration(bench: harness.Bench) -> list[harness.Row]:
     harness._say("  opening resident sessions (untimed)")
     warm = _residents(bench, citizens, harness.WARM_UP_REQUESTS)
     levels = {n: _residents(bench, citizens, wanted) for n in bench.clients}
-    harness._say("  raw registration from 1 thread and from each level's threads")
-    rows = raw_registration(bench, venue)
+    rows = _raw_rows(bench, [_raw_loop(bench, venue, 1)], 1)
     single = rows[0].value
-    shared = {}
-    for clients in bench.clients:
-        raw_rows = raw_registration(bench, venue, clients)
-        shared[clients] = raw_rows[0].value
-        rows.extend(raw_rows)
     _run(bench, url, min(bench.clients), warm)
 
     for clients in bench.clients:
+        harness._say(f"  {clients} clients, between raw runs from {clients} threads")
+        raw_before = _raw_loop(bench, venue, clients)
         before = _operations(bench)
         outcome, wall = _run(bench, url, clients, levels[clients])
+        operations = _per_registration(
+            before, _operations(bench), len(outcome.latencies)
+        )
+        raw_after = _raw_loop(bench, venue, clients)
+        raw = _raw_rows(bench, [raw_before, raw_after], clients)
+        rows.extend(raw)
+
         done = len(outcome.latencies)
-        operations = _per_registration(before, _operations(bench), done)
         errors = done - outcome.statuses["201"]
         error_kinds = ", ".join(
             f"{status}×{n}" for status, n in outcome.statuses.items() if status != "201"
@@ -424,7 +450,7 @@ def self_registration(bench: harness.Bench) -> list[harness.Row]:
         )
         rate = done / wall
         note = harness._join(
-            _share(rate, shared[clients], f"raw registration, {clients} threads"),
+            _share(rate, raw[0].value, f"raw registration, {clients} threads"),
             _share(rate, single, "raw registration, 1 thread"),
             f"n={done}",
             f"errors {errors}" + (f" ({error_kinds})" if error_kinds else ""),
@@ -434,7 +460,8 @@ def self_registration(bench: harness.Bench) -> list[harness.Row]:
         )
         label = f"self-registration, {clients} clients"
         rows.append(harness.Row(label, rate, "req/s", harness.RAW_INSERT, note))
-        rows.extend(_latency_rows(outcome, f"self-registration, {clients} clients"))
+        subject = f"self-registration, {clients} clients"
+        rows.extend(_latency_rows(outcome.latencies, subject))
 
     if citizens.unknown:
         rows[-3].note = harness._join(

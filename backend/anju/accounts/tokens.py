@@ -252,7 +252,7 @@ def authenticate_request() -> Actor:
     except (InvalidId, KeyError, TypeError):
         raise Unauthenticated("auth.invalid_token") from None
 
-    account = Account.objects(id=account_id).first()
+    account = Account.by_id(account_id)
     if account is None or account.disabled or account.token_version != claims["ver"]:
         raise Unauthenticated("auth.session_over")
     # Only our signature puts this sid beside this sub, and only for a session

@@ -417,7 +417,7 @@ def venue_for_token(token: str, *, require_active: bool = True) -> Venue:
     if claims.kind != "venue":
         raise CodeInvalid()
 
-    venue = Venue.objects(id=ObjectId(claims.object_id)).first()
+    venue = Venue.by_id(ObjectId(claims.object_id))
     if venue is None or claims.version > (venue.code_version or 1):
         raise CodeInvalid()
     if claims.version < (venue.code_version or 1):

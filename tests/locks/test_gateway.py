@@ -188,6 +188,29 @@ def test_an_event_for_a_credential_the_lock_was_never_given_is_refused(
     assert Lock.objects(id=lock.id).get().online
 
 
+def test_a_battery_reported_after_a_state_in_one_batch_is_the_one_kept(app, place):
+    # The gateway writes a batch's online states at its end; a newer battery
+    # level from an event in the same batch must survive that write.
+    from anju.locks.gateway import Gateway
+
+    lock = register(app, place, "GW-BATTERY")
+    state = {"online": True, "session": "s1", "battery": 90}
+    low = {"id": uuid.uuid4().hex, "type": "low_battery", "battery": 7}
+    low["at"] = datetime.now(UTC).isoformat()
+
+    with app.app_context():
+        Gateway(app).handle_many(
+            [
+                (topics.STATE.format(serial=lock.serial), json.dumps(state).encode()),
+                (topics.EVENTS.format(serial=lock.serial), json.dumps(low).encode()),
+            ]
+        )
+        stored = Lock.objects(id=lock.id).get()
+
+    assert stored.battery == 7
+    assert stored.online
+
+
 def test_tamper_low_battery_and_a_burst_of_failed_unlocks_reach_the_officers(
     app, place, gateway, lock_simulator
 ):

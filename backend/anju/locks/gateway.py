@@ -380,6 +380,10 @@ class Gateway:
         if changes:
             Lock.objects(id=lock.id).update_one(set__last_seen_at=now, **changes)
             self.seen[lock.serial] = now
+            if "set__battery" in changes and self.online_now.get(lock.id) is not None:
+                # A state earlier in this batch waits to be written with its
+                # own, older level: it must not put that level back.
+                self.online_now[lock.id] = changes["set__battery"]
             return
         last = self.seen.get(lock.serial)
         if last is None or now - last > LAST_SEEN_EVERY:

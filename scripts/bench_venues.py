@@ -168,7 +168,6 @@ def _body(citizen: Citizen) -> dict:
 
 
 def _register(
-    bench: harness.Bench,
     connection: urllib3.PoolManager,
     url: str,
     resident: _Resident,
@@ -216,7 +215,7 @@ def _run(
                     resident = next(queue, None)
                 if resident is None:
                     return
-                _register(bench, connection, url, resident, outcome)
+                _register(connection, url, resident, outcome)
         finally:
             connection.clear()
 

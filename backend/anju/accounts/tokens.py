@@ -55,16 +55,11 @@ def _hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def access_token_lifetime() -> int:
-    """Seconds an access token lives: as configured, never over 15 minutes, so
-    a revocation need only be remembered that long."""
-    settings = current_app.config["ANJU"]
-    return min(settings.access_token_minutes, MAX_ACCESS_TOKEN_MINUTES) * 60
-
-
 def make_access_token(account: Account, session_id: str) -> tuple[str, int]:
+    settings = current_app.config["ANJU"]
     now = datetime.now(UTC)
-    lifetime = access_token_lifetime()
+    # Never over 15 minutes, however configured: so long a revocation is kept.
+    lifetime = min(settings.access_token_minutes, MAX_ACCESS_TOKEN_MINUTES) * 60
     claims = {
         "iss": ISSUER,
         "aud": AUDIENCE,

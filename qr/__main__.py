@@ -8,7 +8,8 @@
     python -m qr posters --area <area id or name> [--size A4] --out stalls.pdf
 
 Commands that need the database or the signing key use the app's settings
-(the same ANJU_* environment and var/ files as the server). docs/codes.md.
+(the same ANJU_* environment and var/ files as the server); in a second
+terminal beside scripts/run they find its embedded database. docs/codes.md.
 """
 
 from __future__ import annotations
@@ -22,10 +23,13 @@ from typing import Any
 from qr import posters, render, tokens
 
 
-def _app() -> Any:
+def _app(*, database: bool = True) -> Any:
+    """The app, for its settings and (with ``database``) its database: the
+    configured one or a running scripts/run's; without one, a clear exit."""
     from anju import create_app
+    from anju.commandline import settings_for_command
 
-    return create_app()
+    return create_app(settings_for_command(database=database))
 
 
 def _write(out: str, content: bytes) -> None:
@@ -34,7 +38,7 @@ def _write(out: str, content: bytes) -> None:
 
 
 def _token(args: argparse.Namespace) -> int:
-    app = _app()
+    app = _app(database=bool(args.id) and not args.check and args.version is None)
     key = app.config["ANJU"].code_signing_key
     if args.check:
         try:

@@ -10,20 +10,9 @@ import click
 
 from anju import db
 from anju.audit.cli import audit
-from anju.config import ConfigError, Settings, load_settings
-from anju.logs import configure_logging
+from anju.commandline import settings_for_command, with_database
 
 logger = logging.getLogger(__name__)
-
-
-def _settings() -> Settings:
-    try:
-        settings = load_settings()
-    except ConfigError as error:
-        click.echo(f"configuration error: {error}", err=True)
-        sys.exit(2)
-    configure_logging(settings.log_level, settings.effective_log_format)
-    return settings
 
 
 @click.group()
@@ -34,7 +23,7 @@ def main() -> None:
 @main.command("ensure-indexes")
 def ensure_indexes() -> None:
     """Create every collection and index (run once, before web workers start)."""
-    settings = _settings()
+    settings = settings_for_command(database=True)
     db.connect(settings)
     made = db.ensure_indexes()
     click.echo(f"indexes ensured on {len(made)} collections")
@@ -43,7 +32,7 @@ def ensure_indexes() -> None:
 @main.command("check-config")
 def check_config() -> None:
     """Load the configuration and report problems, as production start-up does."""
-    settings = _settings()
+    settings = settings_for_command(database=False)
     click.echo(f"configuration is valid for env={settings.env}")
 
 
@@ -54,7 +43,7 @@ def seed_command(scale: int | None) -> None:
     from anju.app import create_app
     from anju.seed import seed, write_demo_accounts
 
-    settings = _settings()
+    settings = settings_for_command(database=True)
     app = create_app(settings)
     with app.app_context():
         accounts = seed(scale)
@@ -70,7 +59,7 @@ def rotate_keys_command(batch: int) -> None:
     from anju.common.crypto import init_keyring
     from anju.people.rotation import rotate_keys
 
-    settings = _settings()
+    settings = settings_for_command(database=True)
     db.connect(settings)
     report = rotate_keys(init_keyring(settings), batch)
     click.echo(
@@ -96,13 +85,13 @@ def mosquitto_config_command(out_dir: Path) -> None:
     from anju.locks.models import Lock
     from anju.locks.mosquitto import gateway_user, write_config
 
-    settings = _settings()
+    settings = settings_for_command(database=False)
     gateway = gateway_user(settings.mqtt_url)
     if gateway is None or not gateway[1]:
         click.echo("ANJU_MQTT_URL must name the gateway's user and password", err=True)
         sys.exit(2)
 
-    db.connect(settings)
+    db.connect(with_database(settings))
     locks = [
         (lock.serial, lock.mqtt_password_hash)
         for lock in Lock.objects().only("serial", "mqtt_password_hash")

@@ -13,10 +13,11 @@ import sys
 import time
 
 from anju.config import REPO_ROOT, load_settings
-from anju.db import embedded_options
 from anju.devstack import (
+    EMBEDDED_DB_PORT,
     Service,
     Stack,
+    local_database_uri,
     port_open,
     start_broker,
     start_database,
@@ -38,7 +39,7 @@ def _run(args: list[str], env: dict[str, str]) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="scripts/run")
     parser.add_argument("--port", type=int, default=8000)
-    parser.add_argument("--db-port", type=int, default=27018)
+    parser.add_argument("--db-port", type=int, default=EMBEDDED_DB_PORT)
     parser.add_argument("--mqtt-port", type=int, default=1883)
     parser.add_argument("--no-seed", action="store_true")
     parser.add_argument("--seed-only", action="store_true", help=argparse.SUPPRESS)
@@ -150,10 +151,9 @@ def seed_only(options: argparse.Namespace) -> int:
     stack = Stack()
     try:
         if not settings.mongodb_uri:
-            if port_open(options.db_port):
-                env["ANJU_MONGODB_URI"] = embedded_options(
-                    f"mongodb://127.0.0.1:{options.db_port}/anju"
-                )
+            running = local_database_uri(settings, options.db_port)
+            if running:
+                env["ANJU_MONGODB_URI"] = running
             else:
                 database = stack.add(
                     start_database(settings.var_dir / "db", options.db_port)

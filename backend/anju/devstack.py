@@ -19,11 +19,15 @@ from pathlib import Path
 
 import pymongo
 
+from anju.config import Settings
 from anju.db import embedded_options
 
 logger = logging.getLogger(__name__)
 
 BIN = Path(sys.executable).parent
+
+# Where ``scripts/run`` serves its embedded database (``--db-port``).
+EMBEDDED_DB_PORT = 27018
 
 
 def free_port() -> int:
@@ -36,6 +40,16 @@ def port_open(port: int, host: str = "127.0.0.1") -> bool:
     with socket.socket() as probe:
         probe.settimeout(0.2)
         return probe.connect_ex((host, port)) == 0
+
+
+def local_database_uri(settings: Settings, port: int = EMBEDDED_DB_PORT) -> str:
+    """The configured database; else, outside production, the embedded one a
+    running ``scripts/run`` serves on ``port``; else "" (none to be found)."""
+    if settings.mongodb_uri:
+        return settings.mongodb_uri
+    if settings.env == "production" or not port_open(port):
+        return ""
+    return embedded_options(f"mongodb://127.0.0.1:{port}/anju")
 
 
 @dataclass

@@ -218,7 +218,7 @@ def test_cli_prints_an_areas_posters_and_one_venue(
         },
         headers=login(client, admin),
     )
-    monkeypatch.setattr(cli, "_app", lambda: app)
+    monkeypatch.setattr(cli, "_app", lambda database=True: app)
     many, one = tmp_path / "stalls.pdf", tmp_path / "one.pdf"
 
     assert cli.main(["posters", "--area", "东村", "--out", str(many)]) == 0

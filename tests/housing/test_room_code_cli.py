@@ -10,7 +10,7 @@ def test_cli_prints_a_rooms_poster_and_token(
 ):
     import qr.__main__ as cli
 
-    monkeypatch.setattr(cli, "_app", lambda: app)
+    monkeypatch.setattr(cli, "_app", lambda database=True: app)
     room_id = house.rooms["101"]
     poster = tmp_path / "room.pdf"
 

@@ -11,18 +11,12 @@ import click
 
 from anju import db
 from anju.audit.service import AuditChainBroken, purge_expired, verify
-from anju.config import ConfigError, Settings, load_settings
-from anju.logs import configure_logging
+from anju.commandline import settings_for_command
+from anju.config import Settings
 
 
 def _connect() -> Settings:
-    try:
-        settings = load_settings()
-    except ConfigError as error:
-        click.echo(f"configuration error: {error}", err=True)
-        sys.exit(2)
-
-    configure_logging(settings.log_level, settings.effective_log_format)
+    settings = settings_for_command(database=True)
     db.connect(settings)
     return settings
 

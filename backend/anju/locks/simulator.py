@@ -497,12 +497,9 @@ DEV_BROKER = "mqtt://127.0.0.1:1883"
 def _serials(count: int, settings: Any) -> list[str]:
     """The first ``count`` registered locks' serials (the configured database,
     else the embedded one of scripts/run on 27018), or made-up ones."""
-    from anju.db import embedded_options
-    from anju.devstack import port_open
+    from anju.devstack import local_database_uri
 
-    uri = settings.mongodb_uri
-    if not uri and port_open(27018):
-        uri = embedded_options("mongodb://127.0.0.1:27018/anju")
+    uri = local_database_uri(settings)
     if uri:
         from anju import db
         from anju.locks.models import Lock

@@ -7,11 +7,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
 
+from anju.common.idnumber import make_id_number
 from anju.patrol.models import Alert
 from anju.venues.models import Employment, Venue
 from tests.browser.conftest import PHONE
@@ -188,7 +190,7 @@ def test_worker_scans_registers_and_operator_and_officer_see_the_channel(
     expect(row.get_by_test_id("staff-venue")).to_contain_text("张记水果摊")
 
 
-def test_a_wrong_id_number_is_shown_next_to_its_field(page, app, client):
+def test_a_mistyped_id_number_is_caught_before_the_consent_step(page, app, client):
     district = make_district(app)
     operator = make_staff(app, "operator", district.zone)
     area_admin = make_staff(app, "area_admin", district.zone)
@@ -197,10 +199,34 @@ def test_a_wrong_id_number_is_shown_next_to_its_field(page, app, client):
     page.goto(f"/v/{token}")
     verify_phone_by_sms(page, app, next_phone())
     fill_registration(page, "张三", "110105194912310021")
-    consent_and_submit(page)
 
     expect(page.get_by_test_id("scan-form")).to_be_visible()
     expect(page.get_by_text("身份证号码校验位不正确")).to_be_visible()
+    expect(page.get_by_test_id("scan-consent")).to_have_count(0)
+    expect(page.get_by_test_id("scan-name")).to_have_value("张三")
+
+    page.get_by_test_id("scan-id-number").fill("11010519491231002x")
+    page.get_by_test_id("scan-next").click()
+    expect(page.get_by_test_id("scan-consent-purpose")).to_be_visible()
+    with app.app_context():
+        assert Employment.objects(venue=venue_id).count() == 0
+
+
+def test_what_only_the_server_knows_is_shown_next_to_its_field(page, app, client):
+    district = make_district(app)
+    operator = make_staff(app, "operator", district.zone)
+    area_admin = make_staff(app, "area_admin", district.zone)
+    venue_id, token = make_venue(app, client, operator, area_admin, district.village)
+    # Well formed, but no region was ever coded 999999: the phone cannot tell.
+    unknown_region = make_id_number("999999", date(1990, 1, 1), 123)
+
+    page.goto(f"/v/{token}")
+    verify_phone_by_sms(page, app, next_phone())
+    fill_registration(page, "张三", unknown_region)
+    consent_and_submit(page)
+
+    expect(page.get_by_test_id("scan-form")).to_be_visible()
+    expect(page.get_by_text("身份证号码前6位不是有效的地区代码")).to_be_visible()
     expect(page.get_by_test_id("scan-name")).to_have_value("张三")
     with app.app_context():
         assert Employment.objects(venue=venue_id).count() == 0
@@ -265,8 +291,19 @@ def test_operator_adding_a_mismatching_name_sees_it_and_the_officer_is_alerted(
     page.get_by_test_id("venue-item").filter(has_text="张记水果摊").click()
     page.get_by_test_id("staff-add-link").click()
     page.get_by_test_id("staff-name-input").fill("李假名")
-    page.get_by_test_id("staff-id-number-input").fill(citizen.id_number)
     page.get_by_test_id("staff-job-input").fill("搬运工")
+
+    # Typos are named on the phone, and nothing is sent.
+    mistyped = citizen.id_number[:17] + ("0" if citizen.id_number[17] != "0" else "1")
+    page.get_by_test_id("staff-id-number-input").fill(mistyped)
+    page.get_by_test_id("staff-phone-input").fill("1234567")
+    page.get_by_test_id("staff-submit").click()
+    expect(page.get_by_test_id("staff-form")).to_contain_text("身份证号码校验位不正确")
+    expect(page.get_by_test_id("staff-form")).to_contain_text(
+        "请填写11位中国大陆手机号码"
+    )
+    page.get_by_test_id("staff-phone-input").fill("")
+    page.get_by_test_id("staff-id-number-input").fill(citizen.id_number)
     page.get_by_test_id("staff-submit").click()
 
     expect(page.get_by_test_id("staff-add-mismatch")).to_be_visible(timeout=15_000)

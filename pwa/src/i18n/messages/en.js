@@ -264,6 +264,19 @@ export default {
     available: 'A new version is available — reload',
     reload: 'Reload',
   },
+  checks: {
+    idNumber: {
+      required: 'Enter the ID number',
+      format: 'An ID number has 18 characters: 17 digits, then a digit or X',
+      legacy15: '15-digit ID numbers are no longer accepted; enter the 18-digit ID number',
+      birthDate: 'The date of birth in the ID number (digits 7 to 14) is not valid',
+      checksum: "The ID number's check character is wrong",
+    },
+    phone: {
+      required: 'Enter the mobile number',
+      format: 'Enter an 11-digit mainland China mobile number',
+    },
+  },
   notFound: {
     title: 'Page not found',
     hint: 'There is no page at this address.',

@@ -263,6 +263,19 @@ export default {
     available: '有新版本，点击刷新',
     reload: '刷新',
   },
+  checks: {
+    idNumber: {
+      required: '请填写身份证号码',
+      format: '身份证号码应为18位：17位数字，最后一位为数字或X',
+      legacy15: '15位身份证号码已停止使用，请填写18位身份证号码',
+      birthDate: '身份证号码中的出生日期（第7至14位）不正确',
+      checksum: '身份证号码校验位不正确',
+    },
+    phone: {
+      required: '请填写手机号码',
+      format: '请填写11位中国大陆手机号码',
+    },
+  },
   notFound: {
     title: '页面不存在',
     hint: '这个地址没有对应的页面。',

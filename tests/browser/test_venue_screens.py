@@ -461,6 +461,45 @@ def test_operator_creates_a_venue_the_area_admin_approves_and_prints(page, pages
     assert Path(download.value.path()).read_bytes().startswith(b"%PDF")
 
 
+def test_the_officer_sees_coverage_approves_and_creates_a_venue(page, app, client):
+    district = make_district(app)
+    operator = make_staff(app, "operator", district.zone)
+    area_admin = make_staff(app, "area_admin", district.zone)
+    officer = make_staff(app, "officer", district.zone)
+    make_venue(app, client, operator, area_admin, district.village, name="张记水果摊")
+    waiting = client.post(
+        "/api/v1/venues",
+        json={
+            "name": "李记餐馆",
+            "kind": "catering_entertainment",
+            "area_id": str(district.village.id),
+            "expected_headcount": 6,
+        },
+        headers=login(client, operator),
+    )
+    assert waiting.status_code == 201, waiting.get_json()
+    waiting_id = waiting.get_json()["id"]
+
+    log_in_with_password(page, officer)
+    expect(page).to_have_url(re.compile(r"/officer/work$"))
+    page.get_by_test_id("officer-venues-link").click()
+    expect(page).to_have_url(re.compile(r"/officer/venues$"))
+    expect(page.get_by_test_id("coverage-total")).to_contain_text("0 / 11")
+    expect(page.get_by_test_id("coverage-venue-item")).to_have_count(2)
+    page.get_by_test_id(f"approve-{waiting_id}").click()
+    expect(page.get_by_test_id("coverage-pending-item")).to_have_count(0)
+
+    page.get_by_test_id("area-venue-create-link").click()
+    page.get_by_test_id("venue-name").fill("王记五金")
+    page.get_by_test_id("venue-area").select_option(str(district.village.id))
+    page.get_by_test_id("venue-expected").fill("2")
+    page.get_by_test_id("venue-submit").click()
+    expect(page).to_have_url(re.compile(r"/officer/venues/[0-9a-f]{24}$"))
+    with app.app_context():
+        assert Venue.objects.get(id=waiting_id).status == "active"
+        assert Venue.objects.get(name="王记五金").status == "active"
+
+
 def test_a_forged_code_in_english(page):
     page.goto("/v/" + "A" * 36)
     expect(page.get_by_test_id("scan-invalid")).to_contain_text("二维码无效")

@@ -6,6 +6,7 @@ const VenueDetailView = () => import('@/views/operator/VenueDetailView.vue')
 const VenueCreateView = () => import('@/views/operator/VenueCreateView.vue')
 const StaffAddView = () => import('@/views/operator/StaffAddView.vue')
 const ImportView = () => import('@/views/operator/ImportView.vue')
+const BulkVenuesView = () => import('@/views/area/BulkVenuesView.vue')
 
 export const venuePublicRoutes = [
   {
@@ -18,8 +19,7 @@ export const venuePublicRoutes = [
 ]
 
 /** A venue's pages, for each role that manages venues: <prefix>-venue, … */
-function venuePages(prefix, role, home) {
-  const tab = home
+function venuePages(prefix, role, home, tab = home) {
   return [
     {
       path: `${prefix}/venues/new`,
@@ -54,12 +54,25 @@ function venuePages(prefix, role, home) {
 export const venueRoleRoutes = [
   ...venuePages('operator', 'operator', 'operator-venues'),
   ...venuePages('area', 'area_admin', 'area-coverage'),
-  ...venuePages('officer', 'officer', 'officer-work'),
+  ...venuePages('officer', 'officer', 'officer-venues', 'officer-work'),
   {
     path: 'area/venues/bulk',
     name: 'area-venues-bulk',
-    component: () => import('@/views/area/BulkVenuesView.vue'),
+    component: BulkVenuesView,
     meta: { role: 'area_admin', titleKey: 'coverage.bulkTitle', tab: 'area-coverage', parent: 'area-coverage' },
+  },
+  // The officer's jurisdiction: the same page as the area admin's.
+  {
+    path: 'officer/venues',
+    name: 'officer-venues',
+    component: () => import('@/views/area/CoverageView.vue'),
+    meta: { role: 'officer', titleKey: 'coverage.officerTitle', tab: 'officer-work', parent: 'officer-work' },
+  },
+  {
+    path: 'officer/venues/bulk',
+    name: 'officer-venues-bulk',
+    component: BulkVenuesView,
+    meta: { role: 'officer', titleKey: 'coverage.bulkTitle', tab: 'officer-work', parent: 'officer-venues' },
   },
   {
     path: 'officer/employments',

@@ -233,7 +233,6 @@ export default {
     dashboardTitle: 'Dashboard',
     figures: 'Figures for your jurisdiction',
     liveDashboard: 'Live registration dashboard',
-    coverageFigures: 'Coverage of venues and rented rooms',
     footfall: 'Footfall counts in public areas',
   },
   sysadmin: {

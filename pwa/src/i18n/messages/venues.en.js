@@ -209,6 +209,9 @@ export default {
     pastLine: '{imported} imported, {invalid} problems',
   },
   coverage: {
+    entry: 'Venues and coverage',
+    entryHint: 'Registered against expected per area, venues to approve, code posters',
+    officerTitle: 'Venues in my jurisdiction',
     title: 'Registration coverage',
     area: 'Area',
     venues: 'Venues',

@@ -209,6 +209,9 @@ export default {
     runNow: '正式导入这个文件',
   },
   coverage: {
+    entry: '场所与登记覆盖',
+    entryHint: '各区域已登记与应登记人数、待审核场所、场所码海报',
+    officerTitle: '辖区场所',
     title: '登记覆盖率',
     area: '区域',
     venues: '场所',

@@ -232,7 +232,6 @@ export default {
     dashboardTitle: '看板',
     figures: '辖区数据',
     liveDashboard: '实时登记看板',
-    coverageFigures: '场所与出租屋登记覆盖',
     footfall: '公共区域人流计数',
   },
   sysadmin: {

@@ -45,7 +45,17 @@ def test_resident_logs_in_by_sms_and_returns_where_they_were(page, app):
     page.get_by_test_id("login-code").fill(sms_code(app, phone))
     page.get_by_test_id("login-submit").click()
 
-    expect(page).to_have_url(re.compile(r"/me/access-history$"))
+    # The path itself, not the login page's ?redirect=/me/access-history.
+    expect(page).to_have_url(re.compile(r"^[^?]*/me/access-history$"))
+    expect(
+        page.get_by_test_id(re.compile(r"^access-history-(list|empty)$"))
+    ).to_be_visible()
+    page.goto("/resident")
+    # No display name yet: a plain greeting, not one with a dangling comma.
+    expect(page.get_by_test_id("greeting")).to_have_text("你好")
+    page.goto("/resident")
+    # No display name yet: a plain greeting, not one with a dangling comma.
+    expect(page.get_by_test_id("greeting")).to_have_text("你好")
 
 
 def test_wrong_password_is_shown_in_chinese(page, app):

@@ -91,6 +91,7 @@ export default {
   resident: {
     title: 'Home',
     greeting: 'Hello, {name}',
+    greetingPlain: 'Hello',
     registrations: 'My registrations',
     employments: 'My job registrations',
     employmentsHint: 'The workplaces where you are registered',

@@ -91,6 +91,7 @@ export default {
   resident: {
     title: '首页',
     greeting: '你好，{name}',
+    greetingPlain: '你好',
     registrations: '我的登记',
     employments: '我的工作登记',
     employmentsHint: '在哪些场所登记了工作',

@@ -99,6 +99,19 @@ def verify_phone_by_sms(page, app, phone):
     page.get_by_test_id("scan-login-submit").click()
 
 
+def scan_a_new_venue(page, app, client) -> str:
+    """A new district's approved venue, its code opened on the phone and the
+    phone verified: the registration form is next. The venue's id."""
+    district = make_district(app)
+    operator = make_staff(app, "operator", district.zone)
+    area_admin = make_staff(app, "area_admin", district.zone)
+    venue_id, token = make_venue(app, client, operator, area_admin, district.village)
+
+    page.goto(f"/v/{token}")
+    verify_phone_by_sms(page, app, next_phone())
+    return venue_id
+
+
 def fill_registration(page, name, id_number, job="理货员"):
     expect(page.get_by_test_id("scan-form")).to_be_visible()
     page.get_by_test_id("scan-name").fill(name)
@@ -191,13 +204,7 @@ def test_worker_scans_registers_and_operator_and_officer_see_the_channel(
 
 
 def test_a_mistyped_id_number_is_caught_before_the_consent_step(page, app, client):
-    district = make_district(app)
-    operator = make_staff(app, "operator", district.zone)
-    area_admin = make_staff(app, "area_admin", district.zone)
-    venue_id, token = make_venue(app, client, operator, area_admin, district.village)
-
-    page.goto(f"/v/{token}")
-    verify_phone_by_sms(page, app, next_phone())
+    venue_id = scan_a_new_venue(page, app, client)
     fill_registration(page, "张三", "110105194912310021")
 
     expect(page.get_by_test_id("scan-form")).to_be_visible()
@@ -213,15 +220,10 @@ def test_a_mistyped_id_number_is_caught_before_the_consent_step(page, app, clien
 
 
 def test_what_only_the_server_knows_is_shown_next_to_its_field(page, app, client):
-    district = make_district(app)
-    operator = make_staff(app, "operator", district.zone)
-    area_admin = make_staff(app, "area_admin", district.zone)
-    venue_id, token = make_venue(app, client, operator, area_admin, district.village)
+    venue_id = scan_a_new_venue(page, app, client)
     # Well formed, but no region was ever coded 999999: the phone cannot tell.
     unknown_region = make_id_number("999999", date(1990, 1, 1), 123)
 
-    page.goto(f"/v/{token}")
-    verify_phone_by_sms(page, app, next_phone())
     fill_registration(page, "张三", unknown_region)
     consent_and_submit(page)
 

@@ -235,14 +235,9 @@ def test_what_only_the_server_knows_is_shown_next_to_its_field(page, app, client
 
 
 def test_self_registration_mismatch_says_so_and_alerts_the_officer(page, app, client):
-    district = make_district(app)
-    operator = make_staff(app, "operator", district.zone)
-    area_admin = make_staff(app, "area_admin", district.zone)
-    _, token = make_venue(app, client, operator, area_admin, district.village)
+    scan_a_new_venue(page, app, client)
     citizen = CITIZENS[61]
 
-    page.goto(f"/v/{token}")
-    verify_phone_by_sms(page, app, next_phone())
     fill_registration(page, "冒用者", citizen.id_number)
     consent_and_submit(page)
 
@@ -258,14 +253,9 @@ def test_self_registration_mismatch_says_so_and_alerts_the_officer(page, app, cl
 
 
 def test_a_slow_id_check_shows_checking(page, app, client, authority):
-    district = make_district(app)
-    operator = make_staff(app, "operator", district.zone)
-    area_admin = make_staff(app, "area_admin", district.zone)
-    venue_id, token = make_venue(app, client, operator, area_admin, district.village)
+    venue_id = scan_a_new_venue(page, app, client)
     citizen = CITIZENS[65]
 
-    page.goto(f"/v/{token}")
-    verify_phone_by_sms(page, app, next_phone())
     fill_registration(page, citizen.name, citizen.id_number)
     authority.set_mode(down=True)
     consent_and_submit(page)

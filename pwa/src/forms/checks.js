@@ -24,16 +24,18 @@ export function normalizeIdNumber(raw) {
 
 /** The ISO 7064 MOD 11-2 check character of the first 17 digits. */
 export function checkCharacter(body) {
-  const total = [...body].reduce((sum, digit, position) => sum + Number(digit) * WEIGHTS[position], 0)
+  let total = 0
+  for (const [position, digit] of [...body].entries()) total += Number(digit) * WEIGHTS[position]
   return CHECK_CHARACTERS[total % 11]
 }
 
 /** A real calendar date written YYYYMMDD, as YYYY-MM-DD, or null. */
 function birthDate(digits) {
-  const [year, month, day] = [digits.slice(0, 4), digits.slice(4, 6), digits.slice(6, 8)].map(Number)
-  const date = new Date(Date.UTC(year, month - 1, day))
-  const real = date.getUTCFullYear() === year && date.getUTCMonth() === month - 1 && date.getUTCDate() === day
-  return real ? `${digits.slice(0, 4)}-${digits.slice(4, 6)}-${digits.slice(6, 8)}` : null
+  const written = `${digits.slice(0, 4)}-${digits.slice(4, 6)}-${digits.slice(6, 8)}`
+  const date = new Date(`${written}T00:00:00Z`)
+  // An impossible day (02-30) is either refused or rolled over into the next month.
+  const real = !Number.isNaN(date.getTime()) && date.toISOString().slice(0, 10) === written
+  return real ? written : null
 }
 
 /**

@@ -15,7 +15,7 @@ import pytest
 from bson import ObjectId
 
 from anju.config import load_settings
-from anju.devstack import EMBEDDED_DB_PORT, free_port, local_database_uri
+from anju.devstack import EMBEDDED_DB_PORT, free_port, local_database_uri, port_open
 from qr import tokens
 
 
@@ -66,8 +66,6 @@ def _run(args: list[str], var_dir: Path) -> subprocess.CompletedProcess:
 
 @pytest.fixture
 def nothing_running() -> None:
-    from anju.devstack import port_open
-
     if port_open(EMBEDDED_DB_PORT):
         pytest.skip(f"a scripts/run is serving {EMBEDDED_DB_PORT} on this machine")
 

@@ -159,6 +159,24 @@ export function today() {
   return `${now.getFullYear()}-${pad(now.getMonth() + 1)}-${pad(now.getDate())}`
 }
 
+// Each role that manages venues has its own copy of the venue pages
+// (router/venues.js): <prefix>-venue, <prefix>-staff-add, … and a list to return to.
+const VENUE_PAGES = {
+  operator: { prefix: 'operator', home: 'operator-venues' },
+  area_admin: { prefix: 'area', home: 'area-coverage' },
+  officer: { prefix: 'officer', home: 'officer-venues' },
+}
+
+/** The route-name prefix of a role's venue pages (the operator's by default). */
+export function venuePrefix(role) {
+  return (VENUE_PAGES[role] ?? VENUE_PAGES.operator).prefix
+}
+
+/** The route name of the list a role's venue pages return to. */
+export function venueHome(role) {
+  return (VENUE_PAGES[role] ?? VENUE_PAGES.operator).home
+}
+
 /** The verification state whether the API sends a string or {state}. */
 export function verificationOf(value) {
   if (!value) return 'pending'

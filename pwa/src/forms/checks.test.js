@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest'
 
-import { checkCharacter, idNumberProblem, normalizeIdNumber, phoneProblem, normalizePhone } from './checks.js'
+import {
+  checkCharacter,
+  idNumberProblem,
+  normalizeIdNumber,
+  normalizePhone,
+  phoneProblem,
+} from './checks.js'
 
 // Each expectation below was also given by the server's own parse_id_number
 // and normalize_phone (backend/anju/common) on 2026-12-04.
